@@ -1,0 +1,18 @@
+from core.forms import RecordForm
+
+from .models import Account, Contact
+
+
+class AccountForm(RecordForm):
+    class Meta:
+        model = Account
+        fields = [
+            "name", "industry", "website", "phone", "email", "city", "country",
+            "annual_revenue", "currency", "employees", "owner", "team", "description",
+        ]  # fmt: skip
+
+
+class ContactForm(RecordForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "title", "account", "email", "phone", "owner", "team"]

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from .views import AccountViews, ContactViews
+
+app_name = "accounts"
+urlpatterns = [
+    path("accounts/", include(AccountViews.urls())),
+    path("contacts/", include(ContactViews.urls())),
+]

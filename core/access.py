@@ -1,0 +1,240 @@
+"""Row-level access, written once.
+
+Every model that holds customer or business records names a policy (``access = ...``) and
+uses ``RecordQuerySet``. Views, the API, exports and tasks then ask the same questions:
+
+* ``Model.objects.visible_to(user)``  - rows the user may read (a SQL filter, never a loop);
+* ``Model.objects.editable_by(user)`` - rows the user may change (bulk actions);
+* ``check(user, obj, Action.CHANGE)``  - one object-level check that raises 404/403.
+
+A record the user may not read answers 404 (not 403), so guessing ids leaks nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from users.roles import MANAGER_ROLES, SALES_ROLES, Role
+
+
+class Action(enum.StrEnum):
+    VIEW = "view"
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+def _active_role(user) -> str:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ""
+    return user.role
+
+
+class Policy:
+    """Base policy: nobody sees anything. Subclasses open what their records need."""
+
+    owner_field = "owner"
+    team_field = "team"
+
+    # -- SQL side ---------------------------------------------------------------------------
+    def readable(self, user, qs: models.QuerySet) -> models.QuerySet:
+        return qs.none()
+
+    def editable(self, user, qs: models.QuerySet) -> models.QuerySet:
+        return qs.none()
+
+    # -- object side (no query: uses the user's cached team ids) ----------------------------
+    def can_read(self, user, obj) -> bool:
+        return False
+
+    def can_change(self, user, obj) -> bool:
+        return False
+
+    def can_delete(self, user, obj) -> bool:
+        return self.can_change(user, obj)
+
+    def can_add(self, user) -> bool:
+        return False
+
+    # helpers
+    def _owner_id(self, obj):
+        return getattr(obj, f"{self.owner_field}_id")
+
+    def _team_id(self, obj):
+        return getattr(obj, f"{self.team_field}_id")
+
+    def _mine_or_my_teams(self, user) -> Q:
+        return Q(**{f"{self.owner_field}": user}) | Q(**{f"{self.team_field}__in": user.team_ids})
+
+
+class CustomerRecordPolicy(Policy):
+    """Accounts and contacts: one customer database that every role reads.
+
+    Changing a record is for its owner, members of its team, managers and administrators.
+    """
+
+    def readable(self, user, qs):
+        return qs if _active_role(user) else qs.none()
+
+    def editable(self, user, qs):
+        role = _active_role(user)
+        if not role:
+            return qs.none()
+        if role in MANAGER_ROLES:
+            return qs
+        return qs.filter(self._mine_or_my_teams(user))
+
+    def can_read(self, user, obj):
+        return bool(_active_role(user))
+
+    def can_change(self, user, obj):
+        role = _active_role(user)
+        if not role:
+            return False
+        return (
+            role in MANAGER_ROLES
+            or self._owner_id(obj) == user.pk
+            or self._team_id(obj) in user.team_ids
+        )
+
+    def can_add(self, user):
+        return bool(_active_role(user))
+
+
+class SalesRecordPolicy(Policy):
+    """Leads, opportunities, quotes, orders.
+
+    A rep sees their own records and their team's unassigned queue; a sales manager sees the
+    records of the teams they manage or belong to; administrators see all. Other roles see
+    none (marketing reads sales figures only in aggregate, through analytics selectors).
+    """
+
+    def readable(self, user, qs):
+        role = _active_role(user)
+        if role == Role.ADMIN:
+            return qs
+        if role == Role.SALES_MANAGER:
+            return qs.filter(self._mine_or_my_teams(user))
+        if role == Role.SALES_REP:
+            return qs.filter(
+                Q(**{self.owner_field: user})
+                | Q(
+                    **{f"{self.owner_field}__isnull": True, f"{self.team_field}__in": user.team_ids}
+                )
+            )
+        return qs.none()
+
+    editable = readable
+
+    def can_read(self, user, obj):
+        role = _active_role(user)
+        if role == Role.ADMIN:
+            return True
+        owner_id, team_id = self._owner_id(obj), self._team_id(obj)
+        if role == Role.SALES_MANAGER:
+            return owner_id == user.pk or team_id in user.team_ids
+        if role == Role.SALES_REP:
+            return owner_id == user.pk or (owner_id is None and team_id in user.team_ids)
+        return False
+
+    can_change = can_read
+
+    def can_add(self, user):
+        return _active_role(user) in SALES_ROLES | {Role.ADMIN}
+
+
+class QueueRecordPolicy(Policy):
+    """Tickets: agents see their queues' tickets (and those assigned to them); support
+    managers and administrators see all."""
+
+    owner_field = "assignee"
+    team_field = "queue"
+
+    def readable(self, user, qs):
+        role = _active_role(user)
+        if role in (Role.ADMIN, Role.SUPPORT_MANAGER):
+            return qs
+        if role == Role.SUPPORT_AGENT:
+            return qs.filter(self._mine_or_my_teams(user))
+        return qs.none()
+
+    editable = readable
+
+    def can_read(self, user, obj):
+        role = _active_role(user)
+        if role in (Role.ADMIN, Role.SUPPORT_MANAGER):
+            return True
+        if role == Role.SUPPORT_AGENT:
+            return self._owner_id(obj) == user.pk or self._team_id(obj) in user.team_ids
+        return False
+
+    can_change = can_read
+
+    def can_add(self, user):
+        return _active_role(user) in (Role.ADMIN, Role.SUPPORT_MANAGER, Role.SUPPORT_AGENT)
+
+
+class RecordQuerySet(models.QuerySet):
+    """QuerySet for every access-controlled model: ``Model.access`` holds its policy."""
+
+    def visible_to(self, user):
+        return self.model.access.readable(user, self)
+
+    def editable_by(self, user):
+        return self.model.access.editable(user, self)
+
+
+class AdministrationPolicy(Policy):
+    """Users and teams: administrators manage them; nobody else sees the admin pages."""
+
+    def readable(self, user, qs):
+        return qs if _active_role(user) == Role.ADMIN else qs.none()
+
+    editable = readable
+
+    def can_read(self, user, obj):
+        return _active_role(user) == Role.ADMIN
+
+    can_change = can_read
+
+    def can_add(self, user):
+        return _active_role(user) == Role.ADMIN
+
+
+class PeoplePolicy(AdministrationPolicy):
+    """Users are deactivated, never deleted: their records keep owner and history."""
+
+    def can_delete(self, user, obj):
+        return False
+
+
+def is_allowed(user, obj, action: Action) -> bool:
+    policy: Policy = type(obj).access
+    if action == Action.VIEW:
+        return policy.can_read(user, obj)
+    if action == Action.CHANGE:
+        return policy.can_change(user, obj)
+    if action == Action.DELETE:
+        return policy.can_delete(user, obj)
+    raise ValueError(f"Object-level action expected, got {action}")
+
+
+def check(user, obj, action: Action) -> None:
+    """The object-level check used by views, the API and exports.
+
+    Unreadable -> 404 (the id leaks nothing); readable but not allowed -> 403.
+    """
+    if not type(obj).access.can_read(user, obj):
+        raise Http404
+    if action != Action.VIEW and not is_allowed(user, obj, action):
+        raise PermissionDenied
+
+
+def check_add(user, model) -> None:
+    if not model.access.can_add(user):
+        raise PermissionDenied

@@ -1,0 +1,38 @@
+"""Base viewset for every record API: same querysets, filtersets and access as the pages."""
+
+from django.db import transaction
+from rest_framework import viewsets
+
+from .permissions import RowLevelAccess
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """Subclasses set ``queryset``, ``serializer_class`` and ``filterset_class``.
+
+    Reads go through ``visible_to(user)``; object writes through ``core.access.check``; every
+    write runs in one transaction.
+    """
+
+    permission_classes = [RowLevelAccess]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action in ("list",):
+            return qs.visible_to(self.request.user)
+        return qs  # object actions: the object-level check answers 404 for the unreadable
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save(**self.create_defaults())
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+
+    def create_defaults(self) -> dict:
+        return {}

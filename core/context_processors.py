@@ -1,0 +1,9 @@
+from .navigation import items_for
+
+
+def navigation(request):
+    """Navigation items for the user's role; computed without a query."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_items": items_for(user.role), "current_path": request.path}

@@ -1,0 +1,98 @@
+"""The transactional outbox.
+
+Services call ``record(topic, payload)`` inside their transaction. The event row commits or
+rolls back with the change that caused it. After commit it is published to Celery; if the
+broker is unreachable the beat sweeper (``relay_pending_events``) publishes it later.
+
+Apps subscribe with ``@handles("topic")``. A handler runs inside the transaction that marks
+the event processed, under a row lock: its database effects happen exactly once. A handler
+with outside effects (e-mail, webhooks) must make them idempotent itself (a unique key per
+event), because a crash after the send and before the commit re-runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxEvent], None]
+MAX_ATTEMPTS = 10  # after that an event stays pending with its last_error, for a human
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def handles(topic: str):
+    """Register a handler for a topic (import-time, from an app's ``handlers`` module)."""
+
+    def register(func: Handler) -> Handler:
+        _handlers[topic].append(func)
+        return func
+
+    return register
+
+
+def handlers_for(topic: str) -> list[Handler]:
+    return list(_handlers.get(topic, ()))
+
+
+def record(topic: str, payload: dict | None = None) -> OutboxEvent:
+    """Write an event in the caller's transaction; publish it once that transaction commits."""
+    event = OutboxEvent.objects.create(topic=topic, payload=payload or {})
+    transaction.on_commit(lambda: publish(event.pk))
+    return event
+
+
+def publish(event_id: int) -> bool:
+    """Hand the event to Celery. Never raises: a pending event is swept up later."""
+    from .tasks import process_event
+
+    try:
+        process_event.apply_async(args=[event_id], retry=False)
+    except Exception:  # noqa: BLE001 - broker down: the sweeper will publish it
+        log.warning("Outbox event %s not published now; the relay will retry", event_id)
+        return False
+    return True
+
+
+def process(event_id: int) -> bool:
+    """Run the handlers of one event, once. Returns False when there was nothing to do."""
+    with transaction.atomic():
+        event = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, processed_at__isnull=True)
+            .first()
+        )
+        if event is None:  # done already, or another worker holds it right now
+            return False
+        for handler in handlers_for(event.topic):
+            handler(event)
+        event.processed_at = timezone.now()
+        event.attempts += 1
+        event.save(update_fields=["processed_at", "attempts"])
+    return True
+
+
+def note_failure(event_id: int, error: str) -> None:
+    OutboxEvent.objects.filter(pk=event_id).update(
+        attempts=F("attempts") + 1, last_error=error[:2000]
+    )
+
+
+def pending_ids(older_than: timedelta, limit: int = 500) -> list[int]:
+    cutoff = timezone.now() - older_than
+    return list(
+        OutboxEvent.objects.filter(
+            processed_at__isnull=True, created_at__lte=cutoff, attempts__lt=MAX_ATTEMPTS
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

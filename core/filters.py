@@ -1,0 +1,32 @@
+"""Filterset base: a free-text ``q`` that each list maps onto its indexed columns."""
+
+import django_filters
+from django.db.models import Q
+
+from users.models import Team, User
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    search_fields: tuple[str, ...] = ()
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        cond = Q()
+        for field in self.search_fields:
+            cond |= Q(**{f"{field}__istartswith": value})
+        return queryset.filter(cond)
+
+
+def owner_filter():
+    return django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(is_active=True).exclude(role=""), label="Owner"
+    )
+
+
+def team_filter(field_name="team", label="Team"):
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name, queryset=Team.objects.all(), label=label
+    )

@@ -1,0 +1,25 @@
+"""Celery tasks of the shared layer: thin wrappers around ``core.events``."""
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from . import events
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def process_event(self, event_id: int) -> bool:
+    try:
+        return events.process(event_id)
+    except Exception as exc:
+        events.note_failure(event_id, repr(exc))
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 600)) from exc
+
+
+@shared_task
+def relay_pending_events() -> int:
+    """Beat: publish events still pending after a grace period (broker was down, worker died)."""
+    ids = events.pending_ids(older_than=timedelta(seconds=10))
+    for event_id in ids:
+        events.publish(event_id)
+    return len(ids)

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from .views import workspace
+
+app_name = "marketing"
+urlpatterns = [path("", workspace, name="workspace")]

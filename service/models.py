@@ -1,0 +1,67 @@
+"""Service records: tickets in support queues (teams of kind "support")."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from core.access import QueueRecordPolicy, RecordQuerySet
+from core.models import TimeStamped
+
+
+class Ticket(TimeStamped):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending customer"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+        WEB = "web", "Web form"
+        CHAT = "chat", "Chat"
+
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
+    queue = models.ForeignKey(
+        "users.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = RecordQuerySet.as_manager()
+    access = QueueRecordPolicy()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["queue", "status", "-created_at"], name="ticket_queue_idx"),
+            models.Index(fields=["assignee", "status", "-created_at"], name="ticket_assignee_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.subject}"
+
+    def get_absolute_url(self):
+        return reverse("service:ticket_detail", args=[self.pk])
