@@ -1,9 +1,13 @@
+from django import forms
+
 from core.forms import RecordForm
 
 from .models import Account, Contact
 
 
 class AccountForm(RecordForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Account
         fields = [

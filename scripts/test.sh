@@ -19,11 +19,14 @@ trap cleanup EXIT
 start_postgres "$TEST_RUN/pg/data" "$PG_PORT" throwaway
 stop_redis "$REDIS_PORT"
 start_redis "$TEST_RUN/redis" "$REDIS_PORT"
+ensure_database "$PG_PORT" crm
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/crm"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export SECRET_KEY="test-only-secret-key-not-for-production-use-0123456789"
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
+# Production defaults otherwise (DEBUG off); only what a plain-HTTP test server needs is relaxed.
+export DEBUG=false SECURE_SSL_REDIRECT=false SECURE_COOKIES=false STATIC_MANIFEST=false
 
 log "ruff"
 "$VENV/bin/ruff" check .
