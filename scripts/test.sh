@@ -4,9 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-TEST_RUN="$ROOT/.run/test"
 PG_PORT="${CRM_TEST_PG_PORT:-54339}"
 REDIS_PORT="${CRM_TEST_REDIS_PORT:-63809}"
+TEST_RUN="$ROOT/.run/test-$PG_PORT"
 
 NEED_BROWSER=1 ensure_system_packages
 ensure_venv
@@ -28,10 +28,12 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true
 # Production defaults otherwise (DEBUG off); only what a plain-HTTP test server needs is relaxed.
 export DEBUG=false SECURE_SSL_REDIRECT=false SECURE_COOKIES=false STATIC_MANIFEST=false
 
-log "ruff"
-"$VENV/bin/ruff" check .
-"$VENV/bin/ruff" format --check .
-log "makemigrations --check"
-"$PY" manage.py makemigrations --check --dry-run
+if [ "${TEST_ONLY_PYTEST:-0}" != 1 ]; then
+  log "ruff"
+  "$VENV/bin/ruff" check .
+  "$VENV/bin/ruff" format --check .
+  log "makemigrations --check"
+  "$PY" manage.py makemigrations --check --dry-run
+fi
 log "pytest"
 "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"
