@@ -61,6 +61,11 @@ class Policy:
     def can_add(self, user) -> bool:
         return False
 
+    def can_list(self, user) -> bool:
+        """May the user open the list at all? False answers 403 on the list page, its export
+        and bulk actions, instead of an empty list: for roles the records are no business of."""
+        return True
+
     # helpers
     def _owner_id(self, obj):
         return getattr(obj, f"{self.owner_field}_id")
@@ -147,6 +152,8 @@ class SalesRecordPolicy(Policy):
     def can_add(self, user):
         return _active_role(user) in SALES_ROLES | {Role.ADMIN}
 
+    can_list = can_add
+
 
 class QueueRecordPolicy(Policy):
     """Tickets: agents see their queues' tickets (and those assigned to them); support
@@ -178,6 +185,8 @@ class QueueRecordPolicy(Policy):
     def can_add(self, user):
         return _active_role(user) in (Role.ADMIN, Role.SUPPORT_MANAGER, Role.SUPPORT_AGENT)
 
+    can_list = can_add
+
 
 class RecordQuerySet(models.QuerySet):
     """QuerySet for every access-controlled model: ``Model.access`` holds its policy."""
@@ -204,6 +213,8 @@ class AdministrationPolicy(Policy):
 
     def can_add(self, user):
         return _active_role(user) == Role.ADMIN
+
+    can_list = can_add
 
 
 class PeoplePolicy(AdministrationPolicy):
@@ -237,4 +248,10 @@ def check(user, obj, action: Action) -> None:
 
 def check_add(user, model) -> None:
     if not model.access.can_add(user):
+        raise PermissionDenied
+
+
+def check_list(user, model) -> None:
+    """List pages, exports and bulk actions: 403 for a role with no access to the model."""
+    if not model.access.can_list(user):
         raise PermissionDenied

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -51,12 +52,36 @@ def record(topic: str, payload: dict | None = None) -> OutboxEvent:
     return event
 
 
-def publish(event_id: int) -> bool:
+def publish_connection():
+    """A broker connection that gives up within ``OUTBOX_PUBLISH_TIMEOUT`` seconds.
+
+    Publishing runs in web requests (on commit). Celery's pooled connection would retry a
+    refused connection for seconds (kombu's reconnect loop) and, with no socket timeout, wait
+    forever on a broker that accepts but does not answer. One attempt, short timeouts.
+    """
+    from .tasks import process_event
+
+    timeout = settings.OUTBOX_PUBLISH_TIMEOUT
+    return process_event.app.connection_for_write(
+        connect_timeout=timeout,
+        transport_options={
+            "max_retries": 0,
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+        },
+    )
+
+
+def publish(event_id: int, connection=None) -> bool:
     """Hand the event to Celery. Never raises: a pending event is swept up later."""
     from .tasks import process_event
 
     try:
-        process_event.apply_async(args=[event_id], retry=False)
+        if connection is None:
+            with publish_connection() as conn:
+                process_event.apply_async(args=[event_id], connection=conn, retry=False)
+        else:
+            process_event.apply_async(args=[event_id], connection=connection, retry=False)
     except Exception:  # noqa: BLE001 - broker down: the sweeper will publish it
         log.warning("Outbox event %s not published now; the relay will retry", event_id)
         return False

@@ -20,13 +20,16 @@ class RecordFilterSet(django_filters.FilterSet):
         return queryset.filter(cond)
 
 
-def owner_filter():
+def owner_filter(field_name="owner", label="Owner"):
     return django_filters.ModelChoiceFilter(
-        queryset=User.objects.filter(is_active=True).exclude(role=""), label="Owner"
+        field_name=field_name,
+        queryset=User.objects.filter(is_active=True).exclude(role=""),
+        label=label,
+        empty_label="Any",
     )
 
 
 def team_filter(field_name="team", label="Team"):
     return django_filters.ModelChoiceFilter(
-        field_name=field_name, queryset=Team.objects.all(), label=label
+        field_name=field_name, queryset=Team.objects.all(), label=label, empty_label="Any"
     )

@@ -18,8 +18,14 @@ def process_event(self, event_id: int) -> bool:
 
 @shared_task
 def relay_pending_events() -> int:
-    """Beat: publish events still pending after a grace period (broker was down, worker died)."""
+    """Beat: publish events still pending after a grace period (broker was down, worker died).
+
+    Returns how many were published; stops at the first failure (the broker is down)."""
     ids = events.pending_ids(older_than=timedelta(seconds=10))
-    for event_id in ids:
-        events.publish(event_id)
-    return len(ids)
+    published = 0
+    with events.publish_connection() as connection:
+        for event_id in ids:
+            if not events.publish(event_id, connection=connection):
+                break  # broker unreachable: the next run tries again
+            published += 1
+    return published

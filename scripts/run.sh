@@ -13,7 +13,7 @@ WEB_PORT="${CRM_WEB_PORT:-8000}"
 
 ensure_system_packages
 ensure_venv
-mkdir -p "$RUN/mail" "$RUN/logs"
+mkdir -p "$RUN/mail/tmp" "$RUN/mail/new" "$RUN/mail/cur" "$RUN/logs"
 
 started_pg=0; started_redis=0
 "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || started_pg=1
@@ -52,14 +52,14 @@ log "Migrating"
 "$VENV/bin/celery" -A crm_site beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler \
   --pidfile= >"$RUN/logs/beat.log" 2>&1 & pids+=($!)
 "$PY" manage.py runserver "127.0.0.1:$WEB_PORT" --noreload & pids+=($!)
+logins="$("$PY" manage.py load_demo --list-logins)"
+for _ in $(seq 150); do (exec 3<>"/dev/tcp/127.0.0.1/$WEB_PORT") 2>/dev/null && break; sleep 0.2; done
 
 cat <<MSG
 
   CRM is running at http://127.0.0.1:$WEB_PORT/
   Demo logins (password: demo-crm-2026):
-MSG
-"$PY" manage.py load_demo --list-logins
-cat <<MSG
+$logins
   Sent e-mail (password resets, …): http://127.0.0.1:$WEB_PORT/dev/mail/  (folder: .run/mail)
   Logs: .run/logs/   Press Ctrl-C to stop everything.
 

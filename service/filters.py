@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import RecordFilterSet, team_filter
+from core.filters import RecordFilterSet, owner_filter, team_filter
 
 from .models import Ticket
 
@@ -11,6 +11,7 @@ class TicketFilterSet(RecordFilterSet):
     priority = django_filters.ChoiceFilter(choices=Ticket.Priority.choices)
     channel = django_filters.ChoiceFilter(choices=Ticket.Channel.choices)
     queue = team_filter("queue", "Queue")
+    assignee = owner_filter("assignee", "Assignee")
 
     class Meta:
         model = Ticket

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from core.access import AdministrationPolicy, PeoplePolicy, RecordQuerySet
@@ -48,6 +49,9 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def get_absolute_url(self):
+        return reverse("users:user_detail", args=[self.pk])
 
     @property
     def has_role(self) -> bool:
@@ -99,6 +103,9 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("users:team_detail", args=[self.pk])
 
 
 class TeamMembership(models.Model):

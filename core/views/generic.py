@@ -66,6 +66,7 @@ class RecordViewMixin(LoginRequiredMixin):
 class ObjectListView(RecordViewMixin, View):
     def get(self, request):
         views = self.views
+        access.check_list(request.user, self.model)
         queryset = self.base_queryset().visible_to(request.user)
         filterset = views.filterset_class(request.GET or None, queryset=queryset, request=request)
         queryset = filterset.qs if filterset.is_bound else queryset
@@ -203,6 +204,7 @@ class BulkActionView(RecordViewMixin, View):
         return None
 
     def post(self, request):
+        access.check_list(request.user, self.model)
         objects, refused = self.selected(request)
         return_url = safe_return_url(request, self.url("list"))
         if not objects:

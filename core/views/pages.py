@@ -61,7 +61,7 @@ def dev_mail(request):
     read here before one can log in, so it needs no login; it does not exist in production."""
     if not (settings.DEBUG and settings.DEV_MAILDIR):
         raise Http404
-    box = mailbox.Maildir(Path(settings.DEV_MAILDIR), create=False)
+    box = mailbox.Maildir(Path(settings.DEV_MAILDIR), create=True)
     messages = []
     for key, msg in box.items():
         body = msg.get_payload(decode=True) if not msg.is_multipart() else None

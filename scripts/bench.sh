@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make bench`: benchmarks against a dedicated database (kept between runs, because large
+# generated data sets take minutes to build). Results are written to bench/results/.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+BENCH="$ROOT/.run/bench"
+PG_PORT="${CRM_BENCH_PG_PORT:-54349}"
+REDIS_PORT="${CRM_BENCH_REDIS_PORT:-63819}"
+
+ensure_system_packages
+ensure_venv
+cleanup() { stop_redis "$REDIS_PORT"; stop_postgres "$BENCH/pg/data"; }
+trap cleanup EXIT
+start_postgres "$BENCH/pg/data" "$PG_PORT"
+start_redis "$BENCH/redis" "$REDIS_PORT"
+ensure_database "$PG_PORT" crm
+
+# Production settings (DEBUG off, hashed static files); plain HTTP in-process requests.
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/crm"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
+export DEBUG=false SECURE_SSL_REDIRECT=false SECURE_COOKIES=false
+export STATIC_ROOT="$BENCH/static"
+
+"$PY" manage.py migrate --noinput -v 0
+"$PY" manage.py collectstatic --noinput -v 0
+"$PY" manage.py load_demo
+for script in bench/bench_*.py; do
+  log "$script"
+  "$PY" "$script" "$@"
+done
