@@ -8,9 +8,10 @@ from .models import Account, Contact
 class AccountSerializer(RecordSerializer):
     class Meta:
         model = Account
-        fields = ["id", "name", "industry", "website", "phone", "email", "city", "country",
-                  "annual_revenue", "currency", "employees", "owner", "team", "description",
-                  "created_at", "updated_at"]  # fmt: skip
+        fields = ["id", "name", "kind", "industry", "tier", "segment", "parent", "website",
+                  "phone", "email", "billing_street", "billing_city", "billing_postcode",
+                  "billing_region", "billing_country", "annual_revenue", "currency", "employees",
+                  "source", "owner", "team", "description", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
 

@@ -11,7 +11,7 @@ class AccountForm(RecordForm):
     class Meta:
         model = Account
         fields = [
-            "name", "industry", "website", "phone", "email", "city", "country",
+            "name", "industry", "website", "phone", "email", "billing_city", "billing_country",
             "annual_revenue", "currency", "employees", "owner", "team", "description",
         ]  # fmt: skip
 

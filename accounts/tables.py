@@ -10,7 +10,7 @@ class AccountTable(RecordTable):
 
     class Meta(RecordTable.Meta):
         model = Account
-        fields = ("pk", "name", "industry", "city", "country", "owner", "team")
+        fields = ("pk", "name", "industry", "billing_city", "billing_country", "owner", "team")
         order_by = ("name",)
 
 

@@ -17,11 +17,11 @@ class AccountViews(RecordViews):
     bulk_edit_form = OwnerTeamBulkEditForm
     detail_template = "accounts/account_detail.html"
     detail_fields = (
-        "industry", "website", "phone", "email", "city", "country",
+        "industry", "website", "phone", "email", "billing_city", "billing_country",
         "annual_revenue", "currency", "employees", "owner", "team", "description",
     )  # fmt: skip
     export_fields = (
-        "id", "name", "industry", "website", "phone", "email", "city", "country",
+        "id", "name", "industry", "website", "phone", "email", "billing_city", "billing_country",
         "annual_revenue", "currency", "employees", "owner__username", "team__name",
     )  # fmt: skip
 

@@ -6,8 +6,8 @@ import platform
 import time
 
 from common import client_for, measure, write_results
-
 from django.test import Client  # noqa: E402
+
 from users.models import User  # noqa: E402
 
 PAGES = [

@@ -1,6 +1,8 @@
 """Filterset base: a free-text ``q`` that each list maps onto its indexed columns."""
 
 import django_filters
+from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import Q
 
 from users.models import Team, User
@@ -33,3 +35,17 @@ def team_filter(field_name="team", label="Team"):
     return django_filters.ModelChoiceFilter(
         field_name=field_name, queryset=Team.objects.all(), label=label, empty_label="Any"
     )
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number within a bigint (``1.5`` or ``1e99`` is invalid, not rounded
+    or overflowed)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return MaxValueValidator(2**63 - 1)

@@ -110,8 +110,9 @@ stop_postgres() {
 # ensure_database PORT NAME: create the role-less database if it does not exist.
 ensure_database() {
   local port="$1" name="$2"
-  if ! psql -h 127.0.0.1 -p "$port" -U postgres -tAc "select 1 from pg_database where datname='$name'" | grep -q 1; then
-    psql -h 127.0.0.1 -p "$port" -U postgres -qc "create database \"$name\""
+  local psql; psql="$(pg_bin)/psql"
+  if ! "$psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "select 1 from pg_database where datname='$name'" | grep -q 1; then
+    "$psql" -h 127.0.0.1 -p "$port" -U postgres -qc "create database \"$name\""
   fi
 }
 

@@ -43,7 +43,7 @@ class AccountFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Account {n}")
     industry = "Technology"
-    country = "Italy"
+    billing_country = "Italy"
 
 
 class ContactFactory(DjangoModelFactory):

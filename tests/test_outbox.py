@@ -105,10 +105,8 @@ def back_date(event_id, seconds=60):
 
 
 def reset_producer_pool():
-    """Celery caches its broker connection pool; drop it so the next publish connects to
-    whatever ``broker_url`` says now."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Celery caches its broker connection pool; drop the reference (kombu keeps the pool,
+    keyed by URL, for when the URL is restored) so a pooled publish uses ``broker_url``."""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 

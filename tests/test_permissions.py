@@ -11,14 +11,21 @@ visitors are sent to the login page everywhere.
 
 import csv
 import io
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 
+from accounts.forms import AccountForm
 from accounts.models import Account, Contact
+from accounts.views import AccountViews, ContactViews
+from sales.forms import LeadForm
 from sales.models import Lead
+from sales.views import LeadViews
 from service.models import Ticket
+from service.views import TicketViews
 from users.models import Team, User
+from users.views import TeamViews, UserViews
 
 from .factories import ContactFactory
 
@@ -44,6 +51,7 @@ GET_MATRIX = [
     # page                                     anon   admin sa_mgr   rep   mkt  agent su_mgr
     ("/",                                      LOGIN,  302,  302,   302,  302,  302,  302),
     ("/me/",                                   LOGIN,  200,  200,   200,  200,  200,  200),
+    ("/me/token/",                             LOGIN,  405,  405,   405,  405,  405,  405),
     # workspaces
     ("/sales/workspace/",                      LOGIN,  200,  200,   200,  403,  403,  403),
     ("/service/workspace/",                    LOGIN,  200,  403,   403,  403,  200,  200),
@@ -117,6 +125,12 @@ POST_MATRIX = [
     # detail pages take no POST, whoever asks and whatever the id (so nothing leaks)
     ("view",   "lead:other_lead",           LOGIN,  405,  405,   405,  405,  405,  405),
     ("view",   "ticket:other_ticket",       LOGIN,  405,  405,   405,  405,  405,  405),
+    # add (a valid form; the acting user as owner where the form has one)
+    ("add",    "account:new",               LOGIN, DONE,  DONE,  DONE, DONE, DONE, DONE),
+    ("add",    "lead:new",                  LOGIN, DONE,  DONE,  DONE,  403,  403,  403),
+    ("add",    "ticket:new",                LOGIN, DONE,   403,   403,  403, DONE, DONE),
+    ("add",    "user:new",                  LOGIN, DONE,   403,   403,  403,  403,  403),
+    ("add",    "team:new",                  LOGIN, DONE,   403,   403,  403,  403,  403),
     # edit
     ("edit",   "account:account",           LOGIN, DONE,  DONE,  DONE,  403,  403, DONE),
     ("edit",   "account:other_account",     LOGIN, DONE,  DONE,   403,  403,  403, DONE),
@@ -167,6 +181,22 @@ URL_PREFIX = {
     "user": "/admin-ui/users/",
     "team": "/admin-ui/teams/",
 }
+VIEWS = {
+    "account": AccountViews,
+    "contact": ContactViews,
+    "lead": LeadViews,
+    "ticket": TicketViews,
+    "user": UserViews,
+    "team": TeamViews,
+}
+# What an "add" fills in besides the form's defaults.
+ADD_DATA = {
+    "account": {"name": "Added"},
+    "lead": {"last_name": "Added"},
+    "ticket": {"subject": "Added"},
+    "user": {"username": "added", "email": "added@example.com", "role": "sales_rep"},
+    "team": {"name": "Added"},
+}
 # The field an edit changes (and a snapshot compares).
 LABEL_FIELD = {
     "account": "name",
@@ -178,11 +208,14 @@ LABEL_FIELD = {
 }
 
 
-def _cases(matrix):
+def _cases(matrix) -> list:
+    """One test per (row, role), named like ``sales_rep:/sales/leads/12/``."""
+    cases = []
     for row in matrix:
-        head, expectations = row[:-len(ROLES)], row[-len(ROLES):]
+        head, expectations = row[: -len(ROLES)], row[-len(ROLES) :]
         for role, expected in zip(ROLES, expectations, strict=True):
-            yield pytest.param(*head, role, expected, id=f"{role}:{' '.join(head)}")
+            cases.append(pytest.param(*head, role, expected, id=f"{role}:{' '.join(head)}"))
+    return cases
 
 
 def _ids(org, records) -> dict:
@@ -208,7 +241,7 @@ def _client_for(client, org, role) -> Client:
 
 def _assert_login_redirect(response, url):
     assert response.status_code == 302, response
-    assert response["Location"].startswith("/login/?next="), response["Location"]
+    assert response["Location"] == f"/login/?next={quote(url, safe='/')}", response["Location"]
 
 
 def _snapshot(model, pk):
@@ -216,42 +249,32 @@ def _snapshot(model, pk):
     return model.objects.filter(pk=pk).values().first()
 
 
+def form_data(form_class, *, user, instance=None, **changes) -> dict:
+    """A POST body as the browser would send it for the record's (or a new record's) form
+    as it stands, with ``changes`` applied: built from the app's own form so new fields with
+    defaults do not break these tests."""
+    form = form_class(instance=instance, user=user)
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value == "" or value == [] or value is False:
+            continue
+        if value is True:
+            value = "on"
+        elif isinstance(value, list | tuple):
+            value = [str(getattr(v, "pk", v)) for v in value]
+        else:
+            value = str(value)
+        data[name] = value
+    data.update({k: "" if v is None else v for k, v in changes.items()})
+    return data
+
+
 def _edit_data(kind, obj, org) -> dict:
     """A valid edit form for the record: only its label field changes."""
-    label = {LABEL_FIELD[kind]: "Changed by test"}
-    if kind in ("account", "contact", "lead"):
-        data = {"owner": obj.owner_id or "", "team": obj.team_id or ""}
-        if kind == "account":
-            data["currency"] = obj.currency
-        if kind == "contact":
-            data["account"] = obj.account_id or ""
-        if kind == "lead":
-            data["status"] = obj.status
-        return data | label
-    if kind == "ticket":
-        return {
-            "status": obj.status,
-            "priority": obj.priority,
-            "channel": obj.channel,
-            "queue": obj.queue_id or "",
-            "account": obj.account_id or "",
-            "assignee": obj.assignee_id or "",
-        } | label
-    if kind == "user":
-        return {
-            "username": obj.username,
-            "email": obj.email,
-            "role": obj.role,
-            "is_active": "on",
-            "teams": list(obj.teams.values_list("pk", flat=True)),
-        } | label
-    if kind == "team":
-        return {
-            "kind": obj.kind,
-            "manager": obj.manager_id or "",
-            "members": list(obj.members.values_list("pk", flat=True)),
-        } | label
-    raise AssertionError(kind)
+    return form_data(
+        VIEWS[kind].form_class, user=org.admin, instance=obj, **{LABEL_FIELD[kind]: "Changed"}
+    )
 
 
 @pytest.mark.parametrize(("url", "role", "expected"), _cases(GET_MATRIX))
@@ -269,33 +292,49 @@ def test_post(client, org, records, action, target, role, expected):
     kind, name = target.split(":")
     model = MODELS[kind]
     client = _client_for(client, org, role)  # before the snapshot: logging in sets last_login
-    obj = _target(org, records, name)
-    before = _snapshot(model, obj.pk)
-    if action.startswith("bulk_"):
-        url = f"{URL_PREFIX[kind]}bulk/{action.removeprefix('bulk_')}/"
-        data = {"pk": [obj.pk], "confirm": "1"}
-        if action == "bulk_edit":
-            new_owner = org.sales_manager if obj.owner_id != org.sales_manager.pk else org.admin
-            data["owner"] = new_owner.pk
-    elif action == "view":
-        url = f"{URL_PREFIX[kind]}{obj.pk}/"
-        data = {}
-    else:
-        url = f"{URL_PREFIX[kind]}{obj.pk}/{action}/"
-        data = _edit_data(kind, obj, org) if action == "edit" else {}
+    if action == "add":
+        obj = None
+        url = f"{URL_PREFIX[kind]}add/"
+        actor = org.by_role().get(role, org.rep)
+        changes = ADD_DATA[kind] | ({"owner": actor.pk} if kind in ("account", "lead") else {})
+        data = form_data(VIEWS[kind].form_class, user=actor, **changes)
 
+        def state():
+            return model.objects.count()
+
+    else:
+        obj = _target(org, records, name)
+        if action.startswith("bulk_"):
+            url = f"{URL_PREFIX[kind]}bulk/{action.removeprefix('bulk_')}/"
+            data = {"pk": [obj.pk], "confirm": "1"}
+            if action == "bulk_edit":
+                new_owner = org.sales_manager if obj.owner_id != org.sales_manager.pk else org.admin
+                data["owner"] = new_owner.pk
+        elif action == "view":
+            url = f"{URL_PREFIX[kind]}{obj.pk}/"
+            data = {}
+        else:
+            url = f"{URL_PREFIX[kind]}{obj.pk}/{action}/"
+            data = _edit_data(kind, obj, org) if action == "edit" else {}
+
+        def state():
+            return _snapshot(model, obj.pk)
+
+    before = state()
     response = client.post(url, data)
-    after = _snapshot(model, obj.pk)
+    after = state()
 
     if expected == LOGIN:
         _assert_login_redirect(response, url)
     elif expected == DONE:
         assert response.status_code == 302, f"{role} POST {url}: {response.status_code}"
         assert after != before, f"{role} POST {url} changed nothing"
-        if action in ("delete", "bulk_delete"):
+        if action == "add":
+            assert after == before + 1
+        elif action in ("delete", "bulk_delete"):
             assert after is None
         elif action == "edit":
-            assert after[LABEL_FIELD[kind]] == "Changed by test"
+            assert after[LABEL_FIELD[kind]] == "Changed"
         return
     elif expected == SKIP:
         assert response.status_code == 302, f"{role} POST {url}: {response.status_code}"
@@ -346,9 +385,7 @@ def test_bulk_confirmation_lists_only_changeable_rows(client, org, records):
 def test_bulk_edit_by_rep_skips_teammate_and_other_team_leads(client, org, records):
     client.force_login(org.rep)
     pks = [records.queue_lead.pk, records.teammate_lead.pk, records.other_lead.pk]
-    before = {
-        o.pk: _snapshot(Lead, o.pk) for o in (records.teammate_lead, records.other_lead)
-    }
+    before = {o.pk: _snapshot(Lead, o.pk) for o in (records.teammate_lead, records.other_lead)}
 
     response = client.post(
         "/sales/leads/bulk/edit/", {"pk": pks, "confirm": "1", "owner": org.rep.pk}
@@ -424,10 +461,9 @@ def test_rep_cannot_take_over_another_teams_account(client, org, records):
     account = records.other_account
     before = _snapshot(Account, account.pk)
 
-    response = client.post(
-        f"/accounts/{account.pk}/edit/",
-        {"name": "Mine now", "currency": "USD", "owner": org.rep.pk, "team": org.team.pk},
-    )
+    data = form_data(AccountForm, user=org.rep, instance=account, name="Mine now", owner=org.rep.pk)
+
+    response = client.post(f"/accounts/{account.pk}/edit/", data)
 
     assert response.status_code == 403
     assert _snapshot(Account, account.pk) == before
@@ -437,10 +473,9 @@ def test_teammate_may_edit_an_account_of_their_team(client, org, records):
     client.force_login(org.rep_teammate)
     account = records.account  # owned by rep, team North
 
-    response = client.post(
-        f"/accounts/{account.pk}/edit/",
-        {"name": "Renamed", "currency": "USD", "owner": org.rep.pk, "team": org.team.pk},
-    )
+    data = form_data(AccountForm, user=org.rep_teammate, instance=account, name="Renamed")
+
+    response = client.post(f"/accounts/{account.pk}/edit/", data)
 
     assert response.status_code == 302
     account.refresh_from_db()
@@ -450,10 +485,9 @@ def test_teammate_may_edit_an_account_of_their_team(client, org, records):
 def test_rep_cannot_create_a_lead_in_another_team(client, org):
     client.force_login(org.rep)
 
-    response = client.post(
-        "/sales/leads/add/",
-        {"last_name": "Sneaky", "status": "new", "owner": "", "team": org.other_team.pk},
-    )
+    data = form_data(LeadForm, user=org.rep, last_name="Sneaky", team=org.other_team.pk)
+
+    response = client.post("/sales/leads/add/", data)
 
     assert response.status_code == 400
     assert not Lead.objects.filter(last_name="Sneaky").exists()
@@ -463,10 +497,11 @@ def test_rep_cannot_move_own_lead_to_another_team(client, org, records):
     client.force_login(org.rep)
     before = _snapshot(Lead, records.lead.pk)
 
-    response = client.post(
-        f"/sales/leads/{records.lead.pk}/edit/",
-        {"last_name": "Moved", "status": "new", "owner": org.rep.pk, "team": org.other_team.pk},
+    data = form_data(
+        LeadForm, user=org.rep, instance=records.lead, last_name="Moved", team=org.other_team.pk
     )
+
+    response = client.post(f"/sales/leads/{records.lead.pk}/edit/", data)
 
     assert response.status_code == 400
     assert _snapshot(Lead, records.lead.pk) == before
@@ -494,6 +529,25 @@ def test_lists_show_only_visible_rows(client, org, records):
     assert f"/service/tickets/{records.other_ticket.pk}/" not in page
 
 
+def test_detail_page_offers_only_allowed_actions(client, org, records):
+    client.force_login(org.rep)
+    own = client.get(f"/accounts/{records.account.pk}/").content.decode()
+    other = client.get(f"/accounts/{records.other_account.pk}/").content.decode()
+
+    assert f"/accounts/{records.account.pk}/edit/" in own
+    assert f"/accounts/{records.account.pk}/delete/" in own
+    assert f"/accounts/{records.other_account.pk}/edit/" not in other
+    assert f"/accounts/{records.other_account.pk}/delete/" not in other
+
+
+def test_htmx_table_refresh_is_refused_like_the_page(client, org, records):
+    client.force_login(org.marketing)
+    headers = {"HX-Request": "true", "HX-Target": "record-table"}
+
+    assert client.get("/sales/leads/", headers=headers).status_code == 403
+    assert client.get("/admin-ui/users/", headers=headers).status_code == 403
+
+
 def test_inactive_user_is_logged_out(client, org):
     client.force_login(org.rep)
     User.objects.filter(pk=org.rep.pk).update(is_active=False)
@@ -507,15 +561,10 @@ def test_return_url_to_another_site_is_ignored(client, org, records):
     client.force_login(org.rep)
     lead = records.lead
 
+    data = form_data(LeadForm, user=org.rep, instance=lead, last_name="Safe")
+
     response = client.post(
-        f"/sales/leads/{lead.pk}/edit/",
-        {
-            "last_name": "Safe",
-            "status": "new",
-            "owner": org.rep.pk,
-            "team": org.team.pk,
-            "return_url": "https://evil.example.com/",
-        },
+        f"/sales/leads/{lead.pk}/edit/", data | {"return_url": "https://evil.example.com/"}
     )
 
     assert response.status_code == 302
@@ -528,7 +577,7 @@ def test_return_url_to_another_site_is_ignored(client, org, records):
 def test_csrf_is_enforced(org):
     client = Client(enforce_csrf_checks=True)
     client.force_login(org.rep)
-    data = {"name": "No token", "currency": "USD", "owner": org.rep.pk, "team": org.team.pk}
+    data = form_data(AccountForm, user=org.rep, name="No token", owner=org.rep.pk, team=org.team.pk)
 
     response = client.post("/accounts/add/", data)
 
@@ -548,11 +597,9 @@ def test_user_text_is_escaped(client, org):
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
     client.force_login(org.rep)
 
-    response = client.post(
-        "/accounts/add/",
-        {"name": raw, "currency": "USD", "owner": org.rep.pk, "team": org.team.pk},
-        follow=True,  # the detail page, with the "Created …" message
-    )
+    data = form_data(AccountForm, user=org.rep, name=raw, owner=org.rep.pk, team=org.team.pk)
+
+    response = client.post("/accounts/add/", data, follow=True)  # detail + "Created …"
     account = Account.objects.get(name=raw)
     ContactFactory(last_name=raw, account=account, owner=org.rep, team=org.team)
 

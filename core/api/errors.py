@@ -1,7 +1,7 @@
 """API errors are JSON with a 4xx status; Django's own exceptions are translated too."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -14,6 +14,6 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             {"detail": "This change conflicts with existing data (a unique or related record)."}
         )
-    elif isinstance(exc, (ValueError, OverflowError)):
+    elif isinstance(exc, (ValueError, OverflowError, DataError)):
         exc = exceptions.ValidationError({"detail": "Malformed value in the request."})
     return drf_exception_handler(exc, context)

@@ -23,8 +23,12 @@ class RecordViewSet(viewsets.ModelViewSet):
         return qs  # object actions: the object-level check answers 404 for the unreadable
 
     def perform_create(self, serializer):
+        # Defaults fill what the client left out; a value it sent (even null) is kept.
+        defaults = self.create_defaults()
+        for name in serializer.validated_data:
+            defaults.pop(name, None)
         with transaction.atomic():
-            serializer.save(**self.create_defaults())
+            serializer.save(**defaults)
 
     def perform_update(self, serializer):
         with transaction.atomic():

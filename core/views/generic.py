@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import InvalidPage
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
@@ -73,13 +74,18 @@ class ObjectListView(RecordViewMixin, View):
         if request.GET.get("export") == "csv" and views.export_fields:
             return stream_csv(queryset, views.export_fields, filename=views.name + "s")
 
-        table = views.table_class(queryset, request=request)
+        # No request= for the table, and no pagination by RequestConfig: either would paginate
+        # once more with the default paginator (a COUNT of every visible row) or take any
+        # ?per_page= as the page size. Sorting comes from RequestConfig, the size from the choices.
+        table = views.table_class(queryset)
         table.bulk_enabled = bool(views.bulk_actions)
         per_page = request.GET.get("per_page")
         per_page = int(per_page) if per_page in {str(n) for n in PER_PAGE_CHOICES} else 25
-        RequestConfig(
-            request, paginate={"per_page": per_page, "paginator_class": LazyPaginator}
-        ).configure(table)
+        RequestConfig(request, paginate=False).configure(table)
+        try:
+            table.paginate(LazyPaginator, per_page=per_page, page=request.GET.get("page") or 1)
+        except InvalidPage:
+            table.paginate(LazyPaginator, per_page=per_page, page=1)
         ctx = self.context(
             table=table,
             filterset=filterset,

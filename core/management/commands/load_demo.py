@@ -139,7 +139,7 @@ class Command(BaseCommand):
                 name=row["account"],
                 defaults={
                     "industry": INDUSTRY_SPELLING.get(row["sector"], row["sector"]).title(),
-                    "country": row["office_location"],
+                    "billing_country": row["office_location"],
                     "annual_revenue": Decimal(row["revenue"]) * 1_000_000,
                     "currency": "USD",
                     "employees": int(row["employees"]),

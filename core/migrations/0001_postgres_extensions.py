@@ -9,6 +9,6 @@ from django.db import migrations
 class Migration(migrations.Migration):
     """Typo-tolerant search (trigram), accent-insensitive matching and mixed GIN indexes."""
 
-    dependencies = [("core", "0001_initial")]
+    dependencies = []
 
     operations = [TrigramExtension(), UnaccentExtension(), BtreeGinExtension()]

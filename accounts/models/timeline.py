@@ -1,0 +1,89 @@
+"""The 360° timeline: one row per thing that happened with a customer.
+
+Every app writes its own entries through ``accounts.timeline.record()`` (an extension point:
+this app imports none of theirs). An entry carries the access facts of the record it is about
+(``access_kind`` + owner + team), so the timeline is filtered in SQL with the same rules as
+the records themselves.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+
+from core.access import _active_role as active_role
+from users.roles import Role
+
+
+class TimelineQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        role = active_role(user)
+        if not role:
+            return self.none()
+        customer = Q(access_kind=TimelineEntry.Access.CUSTOMER)
+        if role == Role.ADMIN:
+            return self
+        sales_q = Q(access_kind=TimelineEntry.Access.SALES) & _sales_condition(user, role)
+        queue_q = Q(access_kind=TimelineEntry.Access.QUEUE) & _queue_condition(user, role)
+        return self.filter(customer | sales_q | queue_q)
+
+
+def _sales_condition(user, role) -> Q:
+    if role == Role.SALES_MANAGER:
+        return Q(owner=user) | Q(team__in=user.team_ids)
+    if role == Role.SALES_REP:
+        return Q(owner=user) | Q(owner__isnull=True, team__in=user.team_ids)
+    return Q(pk__in=[])
+
+
+def _queue_condition(user, role) -> Q:
+    if role == Role.SUPPORT_MANAGER:
+        return Q()
+    if role == Role.SUPPORT_AGENT:
+        return Q(owner=user) | Q(team__in=user.team_ids)
+    return Q(pk__in=[])
+
+
+class TimelineEntry(models.Model):
+    class Access(models.TextChoices):
+        CUSTOMER = "customer", "Customer database"  # everyone with a role
+        SALES = "sales", "Sales record"  # SalesRecordPolicy rules
+        QUEUE = "queue", "Ticket"  # QueueRecordPolicy rules
+
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=40, help_text="e.g. call, meeting, change, opportunity")
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    url = models.CharField(max_length=255, blank=True)
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    access_kind = models.CharField(max_length=10, choices=Access.choices, default=Access.CUSTOMER)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        "users.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TimelineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "timeline entries"
+        indexes = [
+            models.Index(fields=["account", "-occurred_at", "-id"], name="timeline_account_idx"),
+            models.Index(fields=["contact", "-occurred_at", "-id"], name="timeline_contact_idx"),
+            models.Index(fields=["subject_type", "subject_id"], name="timeline_subject_idx"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,81 @@
+"""The app in a real headless Chromium against a live server: log in, the workspace and its
+navigation, the user menu, log out, and the collapsed navigation bar on a phone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def log_in(page, base_url, username):
+    page.goto(base_url + "/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def assert_screenshot(page, path):
+    page.screenshot(path=str(path), full_page=True)
+    data = path.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) > 5_000  # a rendered page, not a blank image
+
+
+def test_rep_logs_in_sees_sales_workspace_and_logs_out(live_server, page, org, tmp_path):
+    log_in(page, live_server.url, org.rep.username)
+
+    expect(page).to_have_url(live_server.url + "/sales/workspace/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Good day, {org.rep.first_name}")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Leads", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Accounts", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Users", exact=True)).to_have_count(0)
+    expect(nav.get_by_role("link", name="Teams", exact=True)).to_have_count(0)
+    assert_screenshot(page, tmp_path / "workspace.png")
+
+    log_out = page.get_by_role("button", name="Log out")
+    expect(log_out).to_be_hidden()
+    page.get_by_test_id("user-menu").click()
+    expect(log_out).to_be_visible()
+    log_out.click()
+
+    expect(page).to_have_url(live_server.url + "/login/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+
+    page.goto(live_server.url + "/sales/workspace/")  # the session is really gone
+    expect(page).to_have_url(re.compile(r"/login/\?next=/sales/workspace/$"))
+
+
+def test_navigation_collapses_on_a_phone(live_server, browser, org, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        log_in(page, live_server.url, org.rep.username)
+        expect(page).to_have_url(live_server.url + "/sales/workspace/")
+
+        nav = page.get_by_role("navigation", name="Main")
+        toggler = nav.get_by_role("button", name="Menu")
+        leads = nav.get_by_role("link", name="Leads", exact=True)
+        expect(toggler).to_be_visible()
+        expect(toggler).to_have_attribute("aria-expanded", "false")
+        expect(leads).to_be_hidden()
+
+        toggler.click()
+        expect(toggler).to_have_attribute("aria-expanded", "true")
+        expect(leads).to_be_visible()
+        expect(nav.get_by_test_id("user-menu")).to_be_visible()
+        assert_screenshot(page, tmp_path / "phone-menu.png")
+
+        leads.click()
+        expect(page).to_have_url(re.compile(r"/sales/leads/"))
+    finally:
+        context.close()
