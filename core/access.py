@@ -29,10 +29,14 @@ class Action(enum.StrEnum):
     DELETE = "delete"
 
 
-def _active_role(user) -> str:
+def active_role(user) -> str:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ""
     return user.role
+
+
+ALL_ROWS = Q()
+NO_ROWS = Q(pk__in=[])
 
 
 class Policy:
@@ -41,9 +45,24 @@ class Policy:
     owner_field = "owner"
     team_field = "team"
 
+    def __init__(self, *, owner_field: str | None = None, team_field: str | None = None):
+        # The same rules can guard another table that carries owner/team facts under other
+        # names (e.g. the timeline's copy of a ticket's assignee and queue).
+        if owner_field:
+            self.owner_field = owner_field
+        if team_field:
+            self.team_field = team_field
+
     # -- SQL side ---------------------------------------------------------------------------
+    def read_condition(self, user) -> Q:
+        """The rows the user may read, as a filter (``ALL_ROWS`` / ``NO_ROWS`` / a Q)."""
+        return NO_ROWS
+
     def readable(self, user, qs: models.QuerySet) -> models.QuerySet:
-        return qs.none()
+        condition = self.read_condition(user)
+        if condition is NO_ROWS:
+            return qs.none()
+        return qs if condition is ALL_ROWS else qs.filter(condition)
 
     def editable(self, user, qs: models.QuerySet) -> models.QuerySet:
         return qs.none()
@@ -83,11 +102,11 @@ class CustomerRecordPolicy(Policy):
     Changing a record is for its owner, members of its team, managers and administrators.
     """
 
-    def readable(self, user, qs):
-        return qs if _active_role(user) else qs.none()
+    def read_condition(self, user):
+        return ALL_ROWS if active_role(user) else NO_ROWS
 
     def editable(self, user, qs):
-        role = _active_role(user)
+        role = active_role(user)
         if not role:
             return qs.none()
         if role in MANAGER_ROLES:
@@ -95,10 +114,10 @@ class CustomerRecordPolicy(Policy):
         return qs.filter(self._mine_or_my_teams(user))
 
     def can_read(self, user, obj):
-        return bool(_active_role(user))
+        return bool(active_role(user))
 
     def can_change(self, user, obj):
-        role = _active_role(user)
+        role = active_role(user)
         if not role:
             return False
         return (
@@ -108,7 +127,7 @@ class CustomerRecordPolicy(Policy):
         )
 
     def can_add(self, user):
-        return bool(_active_role(user))
+        return bool(active_role(user))
 
 
 class SalesRecordPolicy(Policy):
@@ -119,25 +138,22 @@ class SalesRecordPolicy(Policy):
     none (marketing reads sales figures only in aggregate, through analytics selectors).
     """
 
-    def readable(self, user, qs):
-        role = _active_role(user)
+    def read_condition(self, user):
+        role = active_role(user)
         if role == Role.ADMIN:
-            return qs
+            return ALL_ROWS
         if role == Role.SALES_MANAGER:
-            return qs.filter(self._mine_or_my_teams(user))
+            return self._mine_or_my_teams(user)
         if role == Role.SALES_REP:
-            return qs.filter(
-                Q(**{self.owner_field: user})
-                | Q(
-                    **{f"{self.owner_field}__isnull": True, f"{self.team_field}__in": user.team_ids}
-                )
-            )
-        return qs.none()
+            queue = {f"{self.owner_field}__isnull": True, f"{self.team_field}__in": user.team_ids}
+            return Q(**{self.owner_field: user}) | Q(**queue)
+        return NO_ROWS
 
-    editable = readable
+    def editable(self, user, qs):
+        return self.readable(user, qs)
 
     def can_read(self, user, obj):
-        role = _active_role(user)
+        role = active_role(user)
         if role == Role.ADMIN:
             return True
         owner_id, team_id = self._owner_id(obj), self._team_id(obj)
@@ -150,7 +166,7 @@ class SalesRecordPolicy(Policy):
     can_change = can_read
 
     def can_add(self, user):
-        return _active_role(user) in SALES_ROLES | {Role.ADMIN}
+        return active_role(user) in SALES_ROLES | {Role.ADMIN}
 
     can_list = can_add
 
@@ -162,18 +178,19 @@ class QueueRecordPolicy(Policy):
     owner_field = "assignee"
     team_field = "queue"
 
-    def readable(self, user, qs):
-        role = _active_role(user)
+    def read_condition(self, user):
+        role = active_role(user)
         if role in (Role.ADMIN, Role.SUPPORT_MANAGER):
-            return qs
+            return ALL_ROWS
         if role == Role.SUPPORT_AGENT:
-            return qs.filter(self._mine_or_my_teams(user))
-        return qs.none()
+            return self._mine_or_my_teams(user)
+        return NO_ROWS
 
-    editable = readable
+    def editable(self, user, qs):
+        return self.readable(user, qs)
 
     def can_read(self, user, obj):
-        role = _active_role(user)
+        role = active_role(user)
         if role in (Role.ADMIN, Role.SUPPORT_MANAGER):
             return True
         if role == Role.SUPPORT_AGENT:
@@ -183,7 +200,7 @@ class QueueRecordPolicy(Policy):
     can_change = can_read
 
     def can_add(self, user):
-        return _active_role(user) in (Role.ADMIN, Role.SUPPORT_MANAGER, Role.SUPPORT_AGENT)
+        return active_role(user) in (Role.ADMIN, Role.SUPPORT_MANAGER, Role.SUPPORT_AGENT)
 
     can_list = can_add
 
@@ -201,18 +218,19 @@ class RecordQuerySet(models.QuerySet):
 class AdministrationPolicy(Policy):
     """Users and teams: administrators manage them; nobody else sees the admin pages."""
 
-    def readable(self, user, qs):
-        return qs if _active_role(user) == Role.ADMIN else qs.none()
+    def read_condition(self, user):
+        return ALL_ROWS if active_role(user) == Role.ADMIN else NO_ROWS
 
-    editable = readable
+    def editable(self, user, qs):
+        return self.readable(user, qs)
 
     def can_read(self, user, obj):
-        return _active_role(user) == Role.ADMIN
+        return active_role(user) == Role.ADMIN
 
     can_change = can_read
 
     def can_add(self, user):
-        return _active_role(user) == Role.ADMIN
+        return active_role(user) == Role.ADMIN
 
     can_list = can_add
 

@@ -11,37 +11,25 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from core.access import _active_role as active_role
-from users.roles import Role
+from core.access import NO_ROWS, QueueRecordPolicy, SalesRecordPolicy, active_role
 
 
 class TimelineQuerySet(models.QuerySet):
     def visible_to(self, user):
-        role = active_role(user)
-        if not role:
+        """Each entry obeys the policy of the record it is about, in one SQL filter."""
+        if not active_role(user):
             return self.none()
-        customer = Q(access_kind=TimelineEntry.Access.CUSTOMER)
-        if role == Role.ADMIN:
-            return self
-        sales_q = Q(access_kind=TimelineEntry.Access.SALES) & _sales_condition(user, role)
-        queue_q = Q(access_kind=TimelineEntry.Access.QUEUE) & _queue_condition(user, role)
-        return self.filter(customer | sales_q | queue_q)
+        Access = TimelineEntry.Access  # noqa: N806
+        condition = Q(access_kind=Access.CUSTOMER)
+        for kind, policy in ((Access.SALES, _SALES), (Access.QUEUE, _QUEUE)):
+            rows = policy.read_condition(user)
+            if rows is not NO_ROWS:
+                condition |= Q(access_kind=kind) & rows
+        return self.filter(condition)
 
 
-def _sales_condition(user, role) -> Q:
-    if role == Role.SALES_MANAGER:
-        return Q(owner=user) | Q(team__in=user.team_ids)
-    if role == Role.SALES_REP:
-        return Q(owner=user) | Q(owner__isnull=True, team__in=user.team_ids)
-    return Q(pk__in=[])
-
-
-def _queue_condition(user, role) -> Q:
-    if role == Role.SUPPORT_MANAGER:
-        return Q()
-    if role == Role.SUPPORT_AGENT:
-        return Q(owner=user) | Q(team__in=user.team_ids)
-    return Q(pk__in=[])
+_SALES = SalesRecordPolicy(owner_field="owner", team_field="team")
+_QUEUE = QueueRecordPolicy(owner_field="owner", team_field="team")
 
 
 class TimelineEntry(models.Model):

@@ -1,0 +1,3 @@
+"""Activities, "My day", the calendar and the iCalendar feed (in progress)."""
+
+urlpatterns = []
