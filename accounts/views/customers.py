@@ -1,10 +1,10 @@
 from core.forms import OwnerTeamBulkEditForm
 from core.views.generic import RecordViews
 
-from .filters import AccountFilterSet, ContactFilterSet
-from .forms import AccountForm, ContactForm
-from .models import Account, Contact
-from .tables import AccountTable, ContactTable
+from ..filters import AccountFilterSet, ContactFilterSet
+from ..forms import AccountForm, ContactForm
+from ..models import Account, Contact
+from ..tables import AccountTable, ContactTable
 
 
 class AccountViews(RecordViews):
