@@ -1,22 +1,199 @@
+"""Forms of the account and contact pages. Writes go through ``accounts.services``."""
+
 from django import forms
+from taggit.forms import TagField
 
-from core.forms import RecordForm
+from core.forms import OwnerTeamBulkEditForm, RecordForm
+from users.models import MANAGER_ROLES
 
-from .models import Account, Contact
+from . import services
+from .models import Account, Channel, Consent, Contact
+
+ADDRESS = ("street", "postcode", "city", "region", "country")
 
 
-class AccountForm(RecordForm):
+def _address(prefix):
+    return [f"{prefix}_{part}" for part in ADDRESS]
+
+
+class SectionedForm(RecordForm):
+    """A record form shown in titled sections; on create it warns about possible duplicates
+    and asks for "create anyway" before saving one."""
+
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    wide_fields = frozenset({"description", "tags", "name"})
+
+    create_anyway = forms.BooleanField(
+        required=False, label="None of these is the same — create anyway"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicates = []
+        if self.instance.pk:
+            del self.fields["create_anyway"]
+
+    def field_sections(self):
+        return [(title, [self[name] for name in names if name in self.fields])
+                for title, names in self.sections]  # fmt: skip
+
+    def find_duplicates(self, data) -> list:
+        return []
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and not self.errors:
+            self.duplicates = self.find_duplicates(data)
+            if self.duplicates and not data.get("create_anyway"):
+                raise forms.ValidationError(
+                    "This looks like a record we already have. Open it instead, or tick "
+                    "“create anyway”.",
+                    code="duplicate",
+                )
+        return data
+
+    def service_data(self) -> tuple[dict, list | None]:
+        """The model fields to save and the tags (None: leave them as they are)."""
+        data = {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
+        tags = data.pop("tags", None)
+        return data, tags
+
+
+class AccountForm(SectionedForm):
     website = forms.URLField(required=False, assume_scheme="https")
+    tags = TagField(required=False, help_text="Comma-separated")
+
+    sections = (
+        ("Identity", ("name", "kind", "parent", "website", "description")),
+        ("Contact details", ("phone", "phone_alt", "email")),
+        ("Billing address", tuple(_address("billing"))),
+        ("Shipping address", tuple(_address("shipping"))),
+        (
+            "Classification",
+            (
+                "industry",
+                "tier",
+                "segment",
+                "annual_revenue",
+                "currency",
+                "employees",
+                "source",
+                "tags",
+            ),
+        ),  # fmt: skip
+        ("Ownership", ("owner", "team")),
+    )
 
     class Meta:
         model = Account
         fields = [
-            "name", "industry", "website", "phone", "email", "billing_city", "billing_country",
-            "annual_revenue", "currency", "employees", "owner", "team", "description",
+            "name", "kind", "parent", "website", "description", "phone", "phone_alt", "email",
+            *_address("billing"), *_address("shipping"), "industry", "tier", "segment",
+            "annual_revenue", "currency", "employees", "source", "tags", "owner", "team",
         ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parent = self.fields["parent"]
+        parent.queryset = Account.objects.only("pk", "name").order_by("name")
+        parent.widget = forms.NumberInput(attrs={"placeholder": "Id of the parent account"})
+        parent.help_text = "Id of the parent account (see its address bar); empty for none."
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        if parent is not None and self.instance.pk:
+            from .hierarchy import descendant_ids
+
+            if parent.pk == self.instance.pk or parent.pk in descendant_ids(self.instance.pk):
+                raise forms.ValidationError("An account cannot sit under itself or its children.")
+        return parent
+
+    def find_duplicates(self, data):
+        return services.duplicate_accounts(
+            name=data.get("name") or "", email=data.get("email") or "",
+            website=data.get("website") or "",
+        )  # fmt: skip
 
 
-class ContactForm(RecordForm):
+class ContactForm(SectionedForm):
+    tags = TagField(required=False, help_text="Comma-separated")
+
+    sections = (
+        (
+            "Identity",
+            ("salutation", "first_name", "last_name", "title", "department", "account", "birthday"),
+        ),  # fmt: skip
+        ("Contact details", ("email", "phone", "mobile", "preferred_channel", "language")),
+        ("Mailing address", tuple(_address("mailing"))),
+        ("Classification", ("source", "tags", "description")),
+        ("Ownership", ("owner", "team")),
+    )
+
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "title", "account", "email", "phone", "owner", "team"]
+        fields = [
+            "salutation", "first_name", "last_name", "title", "department", "account",
+            "birthday", "email", "phone", "mobile", "preferred_channel", "language",
+            *_address("mailing"), "source", "tags", "description", "owner", "team",
+        ]  # fmt: skip
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        account = self.fields["account"]
+        account.queryset = Account.objects.only("pk", "name").order_by("name")
+        # A select of every account would not scale to a million rows: an id, with the
+        # account's name shown by the page next to it.
+        account.widget = forms.NumberInput(attrs={"placeholder": "Account id"})
+        account.help_text = "Id of the account (from its page)"
+
+    def find_duplicates(self, data):
+        return services.duplicate_contacts(
+            email=data.get("email") or "", phone=data.get("phone") or "",
+            first_name=data.get("first_name") or "", last_name=data.get("last_name") or "",
+            account=data.get("account"),
+        )  # fmt: skip
+
+
+class CustomerBulkEditForm(OwnerTeamBulkEditForm):
+    """Assign owner / team and add tags to the selected rows."""
+
+    add_tags = TagField(label="Add tags", help_text="Comma-separated; existing tags stay")
+
+
+_SELECT = {"class": "form-select form-select-sm"}
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(choices=Channel.choices, widget=forms.Select(attrs=_SELECT))
+    status = forms.ChoiceField(choices=Consent.Status.choices, widget=forms.Select(attrs=_SELECT))
+    method = forms.ChoiceField(
+        choices=Consent.Method.choices, label="How", widget=forms.Select(attrs=_SELECT)
+    )
+    note = forms.CharField(
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "consent-%s")
+        super().__init__(*args, **kwargs)
+
+
+class MergeForm(forms.Form):
+    other = forms.IntegerField(min_value=1, max_value=2**63 - 1, label="Id of the other record")
+    keep = forms.ChoiceField(choices=(("this", "this one"), ("other", "the other one")))
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(required=True)
+
+
+def is_privacy_officer(user) -> bool:
+    """Export and erasure of a person's data: managers and administrators only."""
+    return bool(getattr(user, "is_authenticated", False) and user.role in MANAGER_ROLES)

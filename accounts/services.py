@@ -46,7 +46,7 @@ def _save(instance, data: dict, *, by, created: bool):
     for field, value in data.items():
         setattr(instance, field, value)
     instance._history_user = by  # simple-history: who changed it
-    instance.full_clean(exclude=["tags"] if hasattr(instance, "tags") else None)
+    instance.full_clean(exclude=["tags"])  # hasattr(tags) raises on an unsaved instance
     instance.save()
     return changes
 
@@ -166,6 +166,20 @@ def activity_complete(*, activity: Activity, by, outcome: str = "") -> Activity:
     if outcome:
         data["outcome"] = outcome
     return activity_save(activity=activity, data=data, by=by)
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, by) -> None:
+    """Delete an activity and its timeline entry; the history keeps who deleted it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import TimelineEntry
+
+    TimelineEntry.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Activity), subject_id=activity.pk
+    ).delete()
+    activity._history_user = by
+    activity.delete()
 
 
 # -- duplicates -------------------------------------------------------------------------------

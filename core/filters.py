@@ -5,17 +5,23 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.db.models import Q
 
+from core import search
 from users.models import Team, User
 
 
 class RecordFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search")
-    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=search.MAX_LENGTH)
+    search_fields: tuple[str, ...] = ()  # for a model without a search provider
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
+        provider = search.provider_for(queryset.model)
+        if provider is not None:
+            # The search box's matching, so its "see all" lists the same rows.
+            query = search.parse(value)
+            return provider.filter(queryset, query) if query else queryset
         cond = Q()
         for field in self.search_fields:
             cond |= Q(**{f"{field}__istartswith": value})

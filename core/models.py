@@ -57,3 +57,27 @@ class OutboxEvent(models.Model):
 
     def __str__(self):
         return f"{self.topic} #{self.pk}"
+
+
+class SavedFilter(models.Model):
+    """A user's named set of filters for one list page: nothing but its GET parameters, so
+    applying it goes through the list's filterset and row-level access like any other visit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    list_key = models.CharField(max_length=100, help_text='URL name, e.g. "accounts:account_list"')
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000, blank=True, help_text="The list's query string")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list_key", "name"], name="unique_saved_filter_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name

@@ -30,6 +30,7 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("Dashboard", "analytics:dashboard", "speedometer2", frozenset(MANAGERS), "/dashboard/"),
+    NavItem("My day", "accounts:my_day", "calendar-check", frozenset(EVERYONE), "/my-day/"),
     NavItem("Sales", "sales:workspace", "briefcase", frozenset(SALES), "/sales/workspace"),
     NavItem("Leads", "sales:lead_list", "person-plus", frozenset(SALES), "/sales/leads"),
     NavItem("Accounts", "accounts:account_list", "building", frozenset(EVERYONE), "/accounts/"),
@@ -47,6 +48,7 @@ NAVIGATION = (
     NavItem(
         "Tickets", "service:ticket_list", "ticket-detailed", frozenset(SUPPORT), "/service/tickets"
     ),  # fmt: skip
+    NavItem("Import", "imports:index", "upload", frozenset(EVERYONE), "/imports/"),
     NavItem("Users", "users:user_list", "people", frozenset({Role.ADMIN}), "/admin-ui/users"),
     NavItem("Teams", "users:team_list", "diagram-3", frozenset({Role.ADMIN}), "/admin-ui/teams"),
 )

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "marketing",
     "service",
     "analytics",
+    "imports",
 ]
 
 MIDDLEWARE = [

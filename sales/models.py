@@ -1,8 +1,11 @@
 """Sales records. Leads first; opportunities, quotes and orders follow."""
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
+from core import search
 from core.access import RecordQuerySet, SalesRecordPolicy
 from core.models import OwnedRecord
 
@@ -30,6 +33,16 @@ class Lead(OwnedRecord):
         indexes = [
             models.Index(fields=["owner", "status", "-created_at"], name="lead_owner_idx"),
             models.Index(fields=["team", "status", "-created_at"], name="lead_team_idx"),
+            # global search (core.search)
+            GinIndex(
+                OpClass(search.full_name("first_name", "last_name"), name="gin_trgm_ops"),
+                name="lead_fullname_trgm",
+            ),
+            GinIndex(OpClass(Lower("company"), name="gin_trgm_ops"), name="lead_company_trgm"),
+            models.Index(Lower("email"), name="lead_email_idx"),
+            GinIndex(
+                OpClass(search.phone_digits("phone"), name="gin_trgm_ops"), name="lead_phone_trgm"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,7 +1,9 @@
 """Service records: tickets in support queues (teams of kind "support")."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from core.access import QueueRecordPolicy, RecordQuerySet
@@ -58,6 +60,8 @@ class Ticket(TimeStamped):
         indexes = [
             models.Index(fields=["queue", "status", "-created_at"], name="ticket_queue_idx"),
             models.Index(fields=["assignee", "status", "-created_at"], name="ticket_assignee_idx"),
+            # global search (core.search): words of the subject
+            GinIndex(OpClass(Lower("subject"), name="gin_trgm_ops"), name="ticket_subject_trgm"),
         ]
 
     def __str__(self):

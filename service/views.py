@@ -19,5 +19,14 @@ class TicketViews(RecordViews):
                      "queue__name", "assignee__username", "created_at")  # fmt: skip
 
     @classmethod
+    def save(cls, *, form, user, created):
+        from .timeline import record_ticket, snapshot
+
+        before = {} if created else snapshot(Ticket.objects.get(pk=form.instance.pk))
+        ticket = form.save()
+        record_ticket(ticket, before=before, by=user)
+        return ticket
+
+    @classmethod
     def initial_for_create(cls, request):
         return {"assignee": request.user.pk}

@@ -78,8 +78,18 @@ class Activity(TimeStamped):
         verbose_name_plural = "activities"
         indexes = [
             models.Index(fields=["assigned_to", "done", "starts_at"], name="activity_todo_idx"),
-            models.Index(fields=["account", "-starts_at"], name="activity_account_idx"),
-            models.Index(fields=["contact", "-starts_at"], name="activity_contact_idx"),
+            # INCLUDE: the 360° key figures (last contact, open activities) of an account with
+            # 20,000 activities are an index-only scan instead of 20,000 heap pages.
+            models.Index(
+                fields=["account", "-starts_at"],
+                include=["done", "kind", "done_at"],
+                name="activity_account_idx",
+            ),
+            models.Index(
+                fields=["contact", "-starts_at"],
+                include=["account", "done", "kind", "done_at"],
+                name="activity_contact_idx",
+            ),
             models.Index(fields=["related_type", "related_id"], name="activity_related_idx"),
         ]
         constraints = [

@@ -3,11 +3,12 @@
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
+from core import search
 from core.access import CustomerRecordPolicy, RecordQuerySet
 from core.models import OwnedRecord
 
@@ -76,12 +77,19 @@ class Account(OwnedRecord):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["name", "id"], name="account_name_idx"),
+            # name__iexact (imports find an account by its name): UPPER(name) = UPPER(%s)
+            models.Index(Upper("name"), name="account_name_upper_idx"),
             models.Index(fields=["owner", "name"], name="account_owner_idx"),
             models.Index(fields=["team", "name"], name="account_team_idx"),
             models.Index(fields=["parent"], name="account_parent_idx"),
             models.Index(Lower("email"), name="account_email_idx"),
             models.Index(fields=["billing_city", "name"], name="account_city_idx"),
             GinIndex(OpClass(Lower("name"), name="gin_trgm_ops"), name="account_name_trgm"),
+            # global search (core.search): phone digits, LIKE '%digits%'
+            GinIndex(
+                OpClass(search.phone_digits("phone", "phone_alt"), name="gin_trgm_ops"),
+                name="account_phone_trgm",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -153,6 +161,15 @@ class Contact(OwnedRecord):
             models.Index(fields=["phone"], name="contact_phone_idx"),
             GinIndex(
                 OpClass(Lower("last_name"), name="gin_trgm_ops"), name="contact_last_name_trgm"
+            ),
+            # global search (core.search): "first last" by trigram similarity; phone digits
+            GinIndex(
+                OpClass(search.full_name("first_name", "last_name"), name="gin_trgm_ops"),
+                name="contact_fullname_trgm",
+            ),
+            GinIndex(
+                OpClass(search.phone_digits("phone", "mobile"), name="gin_trgm_ops"),
+                name="contact_phone_trgm",
             ),
         ]
 

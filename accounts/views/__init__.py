@@ -1,0 +1,3 @@
+from .customers import AccountViews, ContactViews
+
+__all__ = ["AccountViews", "ContactViews"]

@@ -1,3 +1,522 @@
-"""Activities, "My day", the calendar and the iCalendar feed (in progress)."""
+"""Activities (list, detail, edit, bulk, export), the Done button, quick logging on customer
+pages, "My day", the week/month calendar and the private iCalendar feed."""
 
-urlpatterns = []
+from __future__ import annotations
+
+import calendar as pycalendar
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import include, path, re_path, reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.formats import date_format
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from icalendar import Calendar, Event
+
+from core import access
+from core.access import Action
+from core.views.generic import RecordViews, safe_return_url
+
+from ..forms_activities import (
+    LOGGED_KINDS,
+    TODO_KINDS,
+    ActivityBulkEditForm,
+    ActivityFilterSet,
+    ActivityForm,
+    QuickLogForm,
+    start_of_day,
+)
+from ..models import Activity, CalendarFeed
+from ..models.activities import new_feed_token
+from ..services import activity_complete, activity_delete, activity_save
+from ..tables_activities import KIND_ICONS, ActivityTable
+
+TIMELINE_CHANGED = "timelineChanged"
+DETAIL_LABELS = {"duration minutes": "Duration (minutes)", "starts_at": "When / due"}
+
+
+# -- list, detail, create/edit, delete, bulk, export -----------------------------------------
+class ActivityViews(RecordViews):
+    model = Activity
+    namespace = "accounts"
+    queryset = Activity.objects.select_related("assigned_to", "team", "account", "contact")
+    filterset_class = ActivityFilterSet
+    table_class = ActivityTable
+    form_class = ActivityForm
+    bulk_edit_form = ActivityBulkEditForm
+    detail_template = "accounts/activity_detail.html"
+    detail_fields = (
+        "kind", "starts_at", "duration_minutes", "assigned_to", "team", "account", "contact",
+        "done", "done_at", "outcome", "body",
+    )  # fmt: skip
+    export_fields = (
+        "id", "kind", "subject", "starts_at", "duration_minutes", "done", "done_at", "outcome",
+        "assigned_to__username", "team__name", "account__name", "contact__first_name",
+        "contact__last_name", "body",
+    )  # fmt: skip
+
+    @classmethod
+    def initial_for_create(cls, request) -> dict:
+        user = request.user
+        initial = {"assigned_to": user.pk, "kind": Activity.Kind.TASK}
+        if user.team_ids:
+            initial["team"] = min(user.team_ids)
+        return initial
+
+    @classmethod
+    def save(cls, *, form, user, created: bool):
+        data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+        return activity_save(activity=None if created else form.instance, data=data, by=user)
+
+    @classmethod
+    def delete(cls, *, obj, user) -> None:
+        activity_delete(activity=obj, by=user)
+
+    @classmethod
+    def bulk_update(cls, *, obj, changes: dict, user) -> None:
+        activity_save(activity=obj, data=changes, by=user)
+
+    @classmethod
+    def detail_rows(cls, obj):
+        rows = []
+        for label, value in super().detail_rows(obj):
+            if label == "body":  # shown in full next to the facts
+                continue
+            if isinstance(value, datetime):
+                value = date_format(timezone.localtime(value), "D j M Y, H:i")
+            rows.append((DETAIL_LABELS.get(str(label), label), value))
+        return rows
+
+    @classmethod
+    def detail_context(cls, request, obj) -> dict:
+        return {"history": _history(obj), "kind_icon": KIND_ICONS.get(obj.kind, "circle")}
+
+
+def _history(activity, limit=20) -> list[dict]:
+    """Who changed what and when: one query, the diffs computed between consecutive versions."""
+    versions = list(activity.history.select_related("history_user")[: limit + 1])
+    entries = []
+    for i, version in enumerate(versions[:limit]):
+        older = versions[i + 1] if i + 1 < len(versions) else None
+        changes = []
+        if older is not None and version.history_type == "~":
+            delta = version.diff_against(older, excluded_fields=["done_at"])
+            for change in delta.changes:
+                label = Activity._meta.get_field(change.field).verbose_name
+                changes.append((label, change.old, change.new))
+        entries.append({"version": version, "changes": changes})
+    return entries
+
+
+# -- the Done button ---------------------------------------------------------------------------
+class DoneForm(forms.Form):
+    outcome = forms.CharField(max_length=200, required=False, strip=True)
+
+
+@login_required
+@require_POST
+def activity_done(request, pk):
+    activity = get_object_or_404(ActivityViews.get_queryset(), pk=pk)
+    access.check(request.user, activity, Action.CHANGE)
+    form = DoneForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return HttpResponse(
+                "Outcome: at most 200 characters.", status=400, content_type="text/plain"
+            )
+        messages.error(request, "The outcome may have at most 200 characters.")
+        return HttpResponseRedirect(safe_return_url(request, activity.get_absolute_url()))
+    outcome = form.cleaned_data["outcome"]
+    if not activity.done:
+        activity = activity_complete(activity=activity, by=request.user, outcome=outcome)
+    elif outcome and outcome != activity.outcome:
+        activity = activity_save(activity=activity, data={"outcome": outcome}, by=request.user)
+    if request.htmx:
+        template = (
+            "accounts/_activity_item.html"
+            if request.POST.get("render") == "item"
+            else "accounts/_activity_status.html"
+        )
+        ctx = {"activity": activity, "can_change": True, "just_done": True}
+        response = render(request, template, ctx)
+        response["HX-Trigger"] = json.dumps({TIMELINE_CHANGED: {}, "activityDone": activity.pk})
+        return response
+    messages.success(request, f"Done: “{activity.subject}”.")
+    return HttpResponseRedirect(safe_return_url(request, activity.get_absolute_url()))
+
+
+# -- quick logging on account and contact pages ----------------------------------------------
+QUICK_FIELDS = QuickLogForm.Meta.fields
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_quick_add(request):
+    """GET re-renders the partial (kind switched: its defaults change); POST logs."""
+    access.check_add(request.user, Activity)
+    source = request.POST if request.method == "POST" else request.GET
+    account, contact = _customer_from(source)
+    if request.method == "GET":
+        form = _fresh_quick_form(request, source.get("kind", ""), account, contact, keep=source)
+        return _render_quick(request, form, account, contact)
+
+    form = QuickLogForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _render_quick(request, form, account, contact, status=400)
+    data = {name: form.cleaned_data.get(name) for name in QUICK_FIELDS}
+    if data["starts_at"] is None and data["kind"] in LOGGED_KINDS:
+        data["starts_at"] = timezone.now()
+    with transaction.atomic():
+        activity = activity_save(activity=None, data=data, by=request.user)
+    if not request.htmx:  # no JavaScript: back to the customer page
+        messages.success(request, f"Logged {activity}.")
+        target = (contact or account).get_absolute_url() if (contact or account) else "/"
+        return HttpResponseRedirect(safe_return_url(request, target))
+    fresh = _fresh_quick_form(request, activity.kind, account, contact)
+    response = _render_quick(request, fresh, account, contact, logged=activity)
+    response["HX-Trigger"] = json.dumps({TIMELINE_CHANGED: {}})
+    return response
+
+
+def _customer_from(source):
+    """The account and contact the partial is for (readable by anyone with a role)."""
+    from ..models import Account, Contact
+
+    def _get(queryset, value):
+        value = (value or "").strip()
+        if not value.isdigit() or len(value) > 18:
+            return None
+        return queryset.filter(pk=value).first()
+
+    contact = _get(Contact.objects.select_related("account"), source.get("contact"))
+    account = _get(Account.objects.all(), source.get("account"))
+    if account is None and contact is not None and contact.account_id:
+        account = contact.account
+    return account, contact
+
+
+def _fresh_quick_form(request, kind, account, contact, keep=None):
+    initial = QuickLogForm.initial_for(
+        kind=kind, user=request.user, account=account, contact=contact
+    )
+    for name in ("subject", "body", "outcome", "duration_minutes", "assigned_to"):
+        if keep is not None and keep.get(name):
+            initial[name] = keep.get(name)
+    return QuickLogForm(initial=initial, user=request.user)
+
+
+def _render_quick(request, form, account, contact, *, logged=None, status=200):
+    ctx = {
+        "quick_form": form,
+        "account": account,
+        "contact": contact,
+        "logged": logged,
+        "quick_return_url": safe_return_url(request, ""),
+    }
+    return render(request, "accounts/_log_activity.html", ctx, status=status)
+
+
+# -- My day ------------------------------------------------------------------------------------
+@dataclass
+class Group:
+    key: str
+    label: str
+    items: list = field(default_factory=list)
+    more: bool = False  # more rows than shown
+    more_url: str = ""
+
+
+MY_DAY_LIMIT = 50
+
+
+def my_day_groups(user, now=None) -> list[Group]:
+    """Open tasks, meetings and calls assigned to the user: overdue, today, next 7 days, and
+    tasks with no due date. Four small indexed queries (activity_todo_idx), whatever the rows."""
+    now = timezone.localtime(now)
+    today = now.date()
+    day_start = start_of_day(today)
+    tomorrow = start_of_day(today + timedelta(days=1))
+    week_end = start_of_day(today + timedelta(days=8))
+    base = (
+        Activity.objects.visible_to(user)
+        .filter(assigned_to=user, done=False, kind__in=TODO_KINDS)
+        .select_related("account", "contact")
+    )
+    list_url = reverse("accounts:activity_list")
+    specs = [
+        ("overdue", "Overdue", base.filter(starts_at__lt=day_start).order_by("-starts_at", "-id"),
+         f"{list_url}?assigned_to={user.pk}&done=false&due_to={today - timedelta(days=1)}"),
+        ("today", "Today", base.filter(starts_at__gte=day_start, starts_at__lt=tomorrow)
+         .order_by("starts_at", "id"), ""),
+        ("upcoming", "Next 7 days", base.filter(starts_at__gte=tomorrow, starts_at__lt=week_end)
+         .order_by("starts_at", "id"), ""),
+        ("someday", "No due date", base.filter(starts_at__isnull=True, kind=Activity.Kind.TASK)
+         .order_by("-created_at", "-id"), ""),
+    ]  # fmt: skip
+    groups = []
+    for key, label, qs, more_url in specs:
+        items = list(qs[: MY_DAY_LIMIT + 1])
+        more = len(items) > MY_DAY_LIMIT
+        groups.append(Group(key, label, items[:MY_DAY_LIMIT], more, more_url))
+    return groups
+
+
+@login_required
+def my_day(request):
+    now = timezone.localtime()
+    groups = my_day_groups(request.user, now)
+    ctx = {
+        "groups": groups,
+        "now": now,
+        "counts": {g.key: len(g.items) for g in groups},
+        "more": {g.key: g.more for g in groups},
+    }
+    if request.GET.get("fragment") == "card":  # the card on the workspaces (loaded by htmx)
+        return render(request, "accounts/_my_day_card.html", ctx)
+    return render(request, "accounts/my_day.html", ctx)
+
+
+# -- calendar ----------------------------------------------------------------------------------
+CALENDAR_LIMIT = 1500  # a month of a very busy person; more is cut off with a note
+
+
+def _parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return timezone.localdate()
+
+
+def _shift_month(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
+
+
+@login_required
+def calendar_view(request):
+    view = "month" if request.GET.get("view") == "month" else "week"
+    day = _parse_day(request.GET.get("date"))
+    if not (date(1900, 1, 1) <= day <= date(2999, 12, 31)):
+        day = timezone.localdate()
+    today = timezone.localdate()
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=6)
+        prev_day, next_day = day - timedelta(days=7), day + timedelta(days=7)
+        title = _week_title(first, last)
+    else:
+        month_start = day.replace(day=1)
+        month_end = _shift_month(month_start, 1) - timedelta(days=1)
+        first = month_start - timedelta(days=month_start.weekday())
+        last = month_end + timedelta(days=6 - month_end.weekday())
+        prev_day, next_day = _shift_month(day, -1), _shift_month(day, 1)
+        title = day.strftime("%B %Y")
+
+    activities = list(
+        Activity.objects.visible_to(request.user)
+        .filter(
+            assigned_to=request.user,
+            starts_at__gte=start_of_day(first),
+            starts_at__lt=start_of_day(last + timedelta(days=1)),
+        )
+        .select_related("account", "contact")
+        .order_by("starts_at", "id")[: CALENDAR_LIMIT + 1]
+    )
+    truncated = len(activities) > CALENDAR_LIMIT
+    by_day: dict[date, list] = {}
+    for activity in activities[:CALENDAR_LIMIT]:
+        by_day.setdefault(timezone.localtime(activity.starts_at).date(), []).append(activity)
+
+    days = []
+    current = first
+    while current <= last:
+        days.append(
+            {
+                "date": current,
+                "items": by_day.get(current, []),
+                "today": current == today,
+                "in_month": view == "week" or current.month == day.month,
+                "weekend": current.weekday() >= 5,
+            }
+        )
+        current += timedelta(days=1)
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    ctx = {
+        "view": view,
+        "day": day,
+        "today": today,
+        "title": title,
+        "weeks": weeks,
+        "days": days,
+        "weekdays": [pycalendar.day_abbr[i] for i in range(7)],
+        "prev_day": prev_day,
+        "next_day": next_day,
+        "count": min(len(activities), CALENDAR_LIMIT),
+        "truncated": truncated,
+        "month_cell_limit": 4,
+    }
+    return render(request, "accounts/calendar.html", ctx)
+
+
+def _week_title(first: date, last: date) -> str:
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {first:%B %Y}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+# -- the private iCalendar feed ---------------------------------------------------------------
+FEED_PAST = timedelta(days=90)
+FEED_FUTURE = timedelta(days=365)
+FEED_KINDS = (Activity.Kind.MEETING, Activity.Kind.CALL, Activity.Kind.TASK)
+DEFAULT_MINUTES = {Activity.Kind.MEETING: 60, Activity.Kind.CALL: 15, Activity.Kind.TASK: 15}
+
+
+def _feed_url(request, feed: CalendarFeed) -> str:
+    return request.build_absolute_uri(reverse("accounts:calendar_feed", args=[feed.token]))
+
+
+@login_required
+def calendar_subscribe(request):
+    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
+    feed_url = _feed_url(request, feed)
+    ctx = {"feed": feed, "feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://")[1]}
+    return render(request, "accounts/calendar_subscribe.html", ctx)
+
+
+@login_required
+@require_POST
+def calendar_feed_reset(request):
+    """A new secret: the old URL answers 404 from now on."""
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=request.user)
+        if not created:
+            feed.token = new_feed_token()
+            feed.save(update_fields=["token"])
+    messages.success(
+        request, "Your calendar link was reset. Subscribe again with the new link below."
+    )
+    return HttpResponseRedirect(reverse("accounts:calendar_subscribe"))
+
+
+@never_cache
+def calendar_feed(request, token):
+    """No login: the token is the credential. One indexed lookup on the unique token, then a
+    constant-time comparison; an unknown token, or an inactive user, answers 404."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not constant_time_compare(feed.token, token):
+        raise Http404
+    user = feed.user
+    if not (user.is_active and user.role):
+        raise Http404
+    now = timezone.now()
+    activities = (
+        Activity.objects.visible_to(user)
+        .filter(
+            assigned_to=user,
+            kind__in=FEED_KINDS,
+            starts_at__gte=now - FEED_PAST,
+            starts_at__lt=now + FEED_FUTURE,
+        )
+        .select_related("account", "contact")
+        .order_by("starts_at", "id")
+    )
+    body = build_ical(user, activities.iterator(chunk_size=500), base_url=_site_url(request))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="crm-activities.ics"'
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _site_url(request) -> str:
+    return (getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/")).rstrip("/")
+
+
+def build_ical(user, activities, *, base_url: str) -> bytes:
+    """An RFC 5545 calendar: the icalendar library escapes every text value, folds lines at
+    75 octets and ends them with CRLF. Times are in UTC, so no VTIMEZONE is needed."""
+    host = urlsplit(base_url).hostname or "crm.invalid"
+    cal = Calendar()
+    cal.add("prodid", "-//Open CRM//Activities feed 1.0//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    name = f"CRM – {user.get_full_name() or user.username}"
+    cal.add("x-wr-calname", name)
+    cal.add("name", name)
+    cal.add("x-wr-caldesc", "Your calls, meetings and tasks in the CRM")
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for activity in activities:
+        cal.add_component(_vevent(activity, host=host, base_url=base_url))
+    return cal.to_ical()
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _vevent(activity: Activity, *, host: str, base_url: str) -> Event:
+    event = Event()
+    start = _utc(activity.starts_at)
+    minutes = activity.duration_minutes or DEFAULT_MINUTES.get(activity.kind, 30)
+    summary = f"{activity.get_kind_display()}: {activity.subject}"
+    if activity.kind == Activity.Kind.TASK and activity.done:
+        summary = f"✓ {summary}"
+    url = base_url + activity.get_absolute_url()
+    lines = [activity.body.strip()] if activity.body.strip() else []
+    if activity.account_id:
+        lines.append(f"Account: {activity.account}")
+    if activity.contact_id:
+        lines.append(f"Contact: {activity.contact}")
+    if activity.outcome:
+        lines.append(f"Outcome: {activity.outcome}")
+    lines.append(f"Open in the CRM: {url}")
+
+    event.add("uid", f"activity-{activity.pk}@{host}")
+    event.add("dtstamp", _utc(activity.updated_at))
+    event.add("created", _utc(activity.created_at))
+    event.add("last-modified", _utc(activity.updated_at))
+    event.add("summary", summary)
+    event.add("description", "\n\n".join(lines))
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=max(minutes, 1)))
+    event.add("status", "CONFIRMED")
+    event.add("categories", [activity.get_kind_display()])
+    event.add("url", url)
+    event.add("class", "PRIVATE")
+    # A task is a reminder, not a block of busy time.
+    event.add("transp", "TRANSPARENT" if activity.kind == Activity.Kind.TASK else "OPAQUE")
+    return event
+
+
+# -- URLs --------------------------------------------------------------------------------------
+urlpatterns = [
+    path("activities/quick-add/", activity_quick_add, name="activity_quick_add"),
+    path("activities/<int:pk>/done/", activity_done, name="activity_done"),
+    path("activities/", include(ActivityViews.urls())),
+    path("my-day/", my_day, name="my_day"),
+    path("calendar/", calendar_view, name="calendar"),
+    path("calendar/subscribe/", calendar_subscribe, name="calendar_subscribe"),
+    path("calendar/subscribe/reset/", calendar_feed_reset, name="calendar_feed_reset"),
+    re_path(
+        r"^calendar/feed/(?P<token>[A-Za-z0-9_-]{16,64})\.ics$",
+        calendar_feed,
+        name="calendar_feed",
+    ),
+]

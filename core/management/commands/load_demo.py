@@ -1,19 +1,23 @@
 """Demo data for `make run`: the Maven CRM sales teams and accounts, plus generated contacts,
-leads and tickets. Idempotent: every row is matched on a natural key, so re-running adds
-nothing. Source data: ../shared/data/maven_crm_sales (Maven Analytics, public domain)."""
+activities, leads and tickets. Idempotent: every row is matched on a natural key, so re-running
+adds nothing. Source data: ../shared/data/maven_crm_sales (Maven Analytics, public domain)."""
 
 import csv
 import random
 from collections import Counter, defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
-from accounts.models import Account, Contact
+from accounts.models import Account, Activity, Contact
+from accounts.services import activity_save
 from sales.models import Lead
 from service.models import Ticket
 from users.models import Role, Team, TeamMembership, User
@@ -39,6 +43,17 @@ LOGINS = [
     ("lena.vogel", "Support manager"),
 ]
 INDUSTRY_SPELLING = {"technolgy": "technology"}  # a known quirk of the Maven file
+DEMO_REP = "anna.snelling"  # gets overdue and today's tasks, so "My day" is not empty
+ACTIVITY_SUBJECTS = {
+    Activity.Kind.CALL: ["Follow-up call", "Renewal call", "Discovery call", "Pricing questions"],
+    Activity.Kind.MEETING: ["Quarterly review", "Product demo", "On-site visit", "Kick-off"],
+    Activity.Kind.TASK: ["Send the quote", "Prepare the contract", "Check the open invoice",
+                         "Schedule a demo", "Update billing details"],
+    Activity.Kind.NOTE: ["Budget approved for next year", "New decision maker",
+                         "Prefers e-mail to calls", "Interested in the upgrade"],
+    Activity.Kind.EMAIL: ["Sent the proposal", "Sent the brochure", "Confirmed the meeting"],
+}  # fmt: skip
+OUTCOMES = ["Reached", "Left a voicemail", "Positive", "Needs a follow-up"]
 
 
 def username_for(full_name: str) -> str:
@@ -65,6 +80,7 @@ class Command(BaseCommand):
             users = self.load_people()
             accounts = self.load_accounts(users)
             self.load_contacts(accounts)
+            self.load_activities(accounts, users)
             self.load_leads(users)
             self.load_tickets(accounts)
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
@@ -82,7 +98,11 @@ class Command(BaseCommand):
             },
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            # One PBKDF2 hash for every demo user (they share the password): hashing 46 times
+            # would take most of load_demo's time.
+            if not hasattr(self, "_password_hash"):
+                self._password_hash = make_password(DEMO_PASSWORD)
+            user.password = self._password_hash
             user.save(update_fields=["password"])
         return user
 
@@ -162,18 +182,92 @@ class Command(BaseCommand):
             for _ in range(rng.randint(2, 4)):
                 first, last = fake.first_name(), fake.last_name()
                 email = f"{first}.{last}@{domain}".lower()
+                # Matched on (account, e-mail): the account's index finds it among a million
+                # generated contacts (`make bench`); a plain e-mail lookup has no index.
                 Contact.objects.get_or_create(
+                    account=account,
                     email=email,
                     defaults={
                         "first_name": first,
                         "last_name": last,
                         "title": rng.choice(titles),
-                        "account": account,
                         "phone": fake.phone_number(),
                         "owner_id": account.owner_id,
                         "team_id": account.team_id,
                     },
                 )
+
+    def load_activities(self, accounts, users):
+        """Calls, meetings, tasks, notes and e-mails of the last months and the next weeks for
+        each demo account, assigned to its owner, through ``activity_save`` (history and
+        timeline entries). A few overdue and today's tasks for the demo rep. Natural key:
+        ``external_id`` ``demo:activity:<account id>:<n>``, made from a seeded RNG."""
+        rng = random.Random(2027)
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        existing = set(
+            Activity.objects.filter(external_id__startswith="demo:").values_list(
+                "external_id", flat=True
+            )
+        )
+        contacts_of = defaultdict(list)
+        for contact in Contact.objects.filter(account__in=accounts).order_by("pk"):
+            contacts_of[contact.account_id].append(contact)
+        owners = {u.pk: u for u in User.objects.filter(pk__in={a.owner_id for a in accounts})}
+        kinds = [Activity.Kind.CALL] * 3 + [Activity.Kind.EMAIL] * 2 + [
+            Activity.Kind.MEETING, Activity.Kind.TASK, Activity.Kind.TASK, Activity.Kind.NOTE,
+        ]  # fmt: skip
+        plan = []  # (external_id, account, contact, owner, kind, starts_at, done)
+        for account in accounts:
+            owner = owners.get(account.owner_id)
+            if owner is None:
+                continue
+            people = contacts_of.get(account.pk) or [None]
+            for n in range(rng.randint(3, 6)):
+                kind = rng.choice(kinds)
+                # mostly the last four months; tasks and meetings also the next three weeks
+                if kind in (Activity.Kind.TASK, Activity.Kind.MEETING) and rng.random() < 0.4:
+                    starts = now + timedelta(days=rng.randint(1, 21), hours=rng.randint(-4, 4))
+                else:
+                    starts = now - timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 8))
+                done = starts < now and (kind != Activity.Kind.TASK or rng.random() < 0.7)
+                plan.append((f"demo:activity:{account.pk}:{n}", account, rng.choice(people),
+                             owner, kind, starts, done))  # fmt: skip
+        rep = users.get(DEMO_REP)
+        rep_accounts = [a for a in accounts if rep and a.owner_id == rep.pk] or accounts[:3]
+        if rep:
+            for n, (days, hours, kind) in enumerate([
+                (-5, 0, Activity.Kind.TASK), (-2, 3, Activity.Kind.TASK),
+                (-1, 1, Activity.Kind.TASK), (0, 2, Activity.Kind.TASK),
+                (0, 4, Activity.Kind.MEETING), (0, 6, Activity.Kind.CALL),
+                (2, 0, Activity.Kind.MEETING), (4, 0, Activity.Kind.TASK),
+            ]):  # fmt: skip
+                account = rep_accounts[n % len(rep_accounts)]
+                day = timezone.localtime(now).replace(hour=9) + timedelta(days=days, hours=hours)
+                people = contacts_of.get(account.pk) or [None]
+                plan.append((f"demo:activity:{DEMO_REP}:{n}", account, people[n % len(people)],
+                             rep, kind, day, False))  # fmt: skip
+        for external_id, account, contact, owner, kind, starts, done in plan:
+            if external_id in existing:
+                continue
+            subject = rng.choice(ACTIVITY_SUBJECTS[kind])
+            logged = kind in (Activity.Kind.CALL, Activity.Kind.MEETING)
+            activity_save(
+                data={
+                    "external_id": external_id,
+                    "kind": kind,
+                    "subject": subject,
+                    "body": f"{subject} with {contact or account}.",
+                    "starts_at": starts,
+                    "duration_minutes": rng.choice([15, 30, 45, 60]) if logged else None,
+                    "outcome": rng.choice(OUTCOMES) if done and logged else "",
+                    "done": done,
+                    "done_at": starts + timedelta(minutes=30) if done else None,
+                    "assigned_to": owner,
+                    "account": account,
+                    "contact": contact,
+                },
+                by=owner,
+            )
 
     def load_leads(self, users):
         fake = Faker()

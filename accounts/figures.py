@@ -1,0 +1,52 @@
+"""Key figures of the 360° view that this app owns; each is one SQL aggregate.
+
+Registered from ``AccountsConfig.ready()``; other apps register theirs the same way."""
+
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Coalesce
+
+from . import timeline
+from .models import Activity
+
+CONTACT_KINDS = (Activity.Kind.CALL, Activity.Kind.MEETING, Activity.Kind.EMAIL)
+
+
+def _of_accounts(account_ids):
+    # An activity logged on a contact only still belongs to the contact's account.
+    return Q(account_id__in=account_ids) | Q(
+        account__isnull=True, contact__account_id__in=account_ids
+    )
+
+
+def _activity_figures(account_ids, user) -> dict:
+    """Both activity figures in one aggregate over the accounts' activities. The result is
+    kept on the user object (one per request) for the figure computed next."""
+    key = tuple(account_ids)
+    memo = getattr(user, "_activity_figures", None)
+    if memo and memo[0] == key:
+        return memo[1]
+    values = (
+        Activity.objects.visible_to(user)
+        .filter(_of_accounts(account_ids))
+        .aggregate(
+            last=Max(Coalesce("starts_at", "done_at"), filter=Q(done=True, kind__in=CONTACT_KINDS)),
+            open=Count("pk", filter=Q(done=False) & ~Q(kind=Activity.Kind.NOTE)),
+        )
+    )
+    user._activity_figures = (key, values)
+    return values
+
+
+def last_contact(account_ids, user):
+    """When we last spoke to them: the latest done call, meeting or e-mail."""
+    return _activity_figures(account_ids, user)["last"]
+
+
+def open_activities(account_ids, user):
+    """Tasks, calls and meetings not done yet (notes are never "open")."""
+    return _activity_figures(account_ids, user)["open"]
+
+
+def register():
+    timeline.register_figure("last_contact", "Last contact", last_contact, format="date")
+    timeline.register_figure("open_activities", "Open activities", open_activities)

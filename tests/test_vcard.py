@@ -1,0 +1,86 @@
+"""vCard import (every file of the shared folder) and export → re-import round trip."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import Contact
+from imports.vcard import import_vcards
+
+from .factories import AccountFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def vcard_files():
+    return sorted((settings.SHARED_DATA_DIR / "vcards").glob("*.vcf"))
+
+
+def test_every_file_imports_without_error(org):
+    assert len(vcard_files()) == 18
+    total = 0
+    for path in vcard_files():
+        result = import_vcards(path.read_bytes(), user=org.rep, source=path.name)
+        assert result.cards >= 1, path.name
+        assert not result.errors, (path.name, result.errors)
+        total += result.cards
+    assert total == 26
+    greg = Contact.objects.get(email="gdartmouth@hotmail.com")
+    assert (greg.first_name, greg.last_name, greg.account.name) == (
+        "Greg",
+        "Dartmouth",
+        "TheCompany",
+    )  # noqa: E501
+    dummy = Contact.objects.get(external_id="vcard:8b574c60-fd7f-4e99-b584-c5db131ae687")
+    assert dummy.mailing_city == "Bad Homburg"
+    outlook = Contact.objects.get(email="mike.angstadt@gmail.com")  # quoted-printable note
+    assert "I assume it encodes this text inside a NOTE" in outlook.description
+    assert Contact.objects.filter(last_name__contains="Ñ").exists()  # UTF-8 QP from Android
+
+
+def test_import_twice_does_not_duplicate(org):
+    path = settings.SHARED_DATA_DIR / "vcards" / "rfc2426-example.vcf"
+    import_vcards(path.read_bytes(), user=org.rep)
+    count = Contact.objects.count()
+    second = import_vcards(path.read_bytes(), user=org.rep)
+    assert Contact.objects.count() == count and len(second.updated) == 2
+
+
+def test_round_trip_updates_the_same_contact(client, org):
+    account = AccountFactory(name="Rossi SpA", owner=org.rep, team=org.team)
+    contact = ContactFactory(first_name="Lucía", last_name="D'Angelo, Jr", account=account,
+                             owner=org.rep, team=org.team, title="CFO", phone="+39 02 1234",
+                             mailing_city="Milano", external_id="sf:003X")  # fmt: skip
+    client.force_login(org.marketing)  # may read
+    response = client.get(reverse("imports:vcard_export", args=[contact.pk]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/vcard")
+    body = response.content
+    assert b"VERSION:3.0" in body
+    before = Contact.objects.count()
+    contact.title = "Changed"
+    contact.save()
+    result = import_vcards(body, user=org.rep)
+    assert not result.errors and result.updated == [contact]
+    contact.refresh_from_db()
+    assert Contact.objects.count() == before
+    assert (contact.title, contact.first_name, contact.last_name) == (
+        "CFO",
+        "Lucía",
+        "D'Angelo, Jr",
+    )  # noqa: E501
+    assert contact.account == account and contact.mailing_city == "Milano"
+
+
+def test_export_permissions_and_upload_page(client, org, records):
+    url = reverse("imports:vcard_export", args=[records.other_contact.pk])
+    assert client.get(url).status_code == 302  # login first
+    client.force_login(org.rep)
+    assert client.get(url).status_code == 200  # everyone with a role reads contacts
+    assert client.get(reverse("imports:vcard_export", args=[999999])).status_code == 404
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = settings.SHARED_DATA_DIR / "vcards" / "gmail-list.vcf"
+    response = client.post(reverse("imports:vcard_import"),
+                           {"file": SimpleUploadedFile("g.vcf", path.read_bytes())})  # fmt: skip
+    assert response.status_code == 200
+    assert b"3 cards read: 3 created" in response.content
