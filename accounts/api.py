@@ -1,8 +1,10 @@
 from core.api.serializers import RecordSerializer
 from core.api.viewsets import RecordViewSet
 
+from . import services
 from .filters import AccountFilterSet, ContactFilterSet
-from .models import Account, Contact
+from .forms_activities import ActivityFilterSet
+from .models import Account, Activity, Contact
 
 
 class AccountSerializer(RecordSerializer):
@@ -18,9 +20,20 @@ class AccountSerializer(RecordSerializer):
 class ContactSerializer(RecordSerializer):
     class Meta:
         model = Contact
-        fields = ["id", "first_name", "last_name", "title", "account", "email", "phone", "owner",
-                  "team", "created_at", "updated_at"]  # fmt: skip
-        read_only_fields = ["created_at", "updated_at"]
+        fields = ["id", "salutation", "first_name", "last_name", "title", "department", "account",
+                  "email", "phone", "mobile", "mailing_street", "mailing_city", "mailing_postcode",
+                  "mailing_region", "mailing_country", "birthday", "preferred_channel", "language",
+                  "source", "owner", "team", "erased_at", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["erased_at", "created_at", "updated_at"]
+
+
+class ActivitySerializer(RecordSerializer):
+    class Meta:
+        model = Activity
+        fields = ["id", "kind", "subject", "body", "starts_at", "duration_minutes", "outcome",
+                  "done", "done_at", "assigned_to", "team", "account", "contact", "created_at",
+                  "updated_at"]  # fmt: skip
+        read_only_fields = ["done_at", "created_at", "updated_at"]
 
 
 class AccountViewSet(RecordViewSet):
@@ -31,6 +44,13 @@ class AccountViewSet(RecordViewSet):
     def create_defaults(self):
         return {"owner": self.request.user}
 
+    def save_record(self, serializer, *, created, defaults):
+        return services.account_save(
+            account=None if created else serializer.instance,
+            data={**defaults, **serializer.validated_data},
+            by=self.request.user,
+        )
+
 
 class ContactViewSet(RecordViewSet):
     queryset = Contact.objects.all()
@@ -39,3 +59,31 @@ class ContactViewSet(RecordViewSet):
 
     def create_defaults(self):
         return {"owner": self.request.user}
+
+    def save_record(self, serializer, *, created, defaults):
+        return services.contact_save(
+            contact=None if created else serializer.instance,
+            data={**defaults, **serializer.validated_data},
+            by=self.request.user,
+        )
+
+
+class ActivityViewSet(RecordViewSet):
+    """Calls, meetings, tasks, notes and e-mails; writes land on the 360° timeline."""
+
+    queryset = Activity.objects.all()
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilterSet
+
+    def create_defaults(self):
+        return {"assigned_to": self.request.user}
+
+    def save_record(self, serializer, *, created, defaults):
+        return services.activity_save(
+            activity=None if created else serializer.instance,
+            data={**defaults, **serializer.validated_data},
+            by=self.request.user,
+        )
+
+    def delete_record(self, instance):
+        services.activity_delete(activity=instance, by=self.request.user)

@@ -28,15 +28,22 @@ class RecordViewSet(viewsets.ModelViewSet):
         for name in serializer.validated_data:
             defaults.pop(name, None)
         with transaction.atomic():
-            serializer.save(**defaults)
+            serializer.instance = self.save_record(serializer, created=True, defaults=defaults)
 
     def perform_update(self, serializer):
         with transaction.atomic():
-            serializer.save()
+            serializer.instance = self.save_record(serializer, created=False, defaults={})
 
     def perform_destroy(self, instance):
         with transaction.atomic():
-            instance.delete()
+            self.delete_record(instance)
+
+    # -- service hooks: route writes through the app's services, as the pages do -------------
+    def save_record(self, serializer, *, created: bool, defaults: dict):
+        return serializer.save(**defaults)
+
+    def delete_record(self, instance) -> None:
+        instance.delete()
 
     def create_defaults(self) -> dict:
         return {}

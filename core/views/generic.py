@@ -194,12 +194,14 @@ class ObjectEditView(RecordViewMixin, View):
         return self.views.form_class(data, instance=obj, initial=initial, user=self.request.user)
 
     def render_form(self, form, obj):
+        # Only an explicit ?return_url= travels with the form; otherwise a saved record opens
+        # its own page (a new one included), and Cancel goes back to where the user came from.
+        explicit = safe_return_url(self.request, "")
         ctx = self.context(
             form=form,
             object=obj,
-            return_url=safe_return_url(
-                self.request, obj.get_absolute_url() if obj else self.url("list")
-            ),
+            return_url=explicit,
+            cancel_url=explicit or (obj.get_absolute_url() if obj else self.url("list")),
         )
         return render(
             self.request, self.views.form_template, ctx, status=400 if form.errors else 200
