@@ -122,6 +122,11 @@ def activity_save(*, activity: Activity | None = None, data: dict, by) -> Activi
         data = {**data, "done_at": timezone.now()}
     if "done" in data and not data["done"]:
         data = {**data, "done_at": None}
+    contact = data.get("contact")
+    if contact is not None and contact.account_id and not data.get("account"):
+        # An activity with a contact belongs to the contact's account (as it is now): the
+        # account's figures and timeline then need no join through contacts.
+        data = {**data, "account": contact.account}
     if created and not data.get("team") and data.get("account"):
         data = {**data, "team": data["account"].team}
     _save(activity, data, by=by, created=created)
@@ -243,3 +248,200 @@ def duplicate_accounts(*, name="", email="", website="", exclude_pk=None, limit=
         )
         results += [a for a in similar if a.pk not in seen]
     return results[:limit]
+
+
+# -- bulk writes (large imports) ---------------------------------------------------------------
+# The same records as contact_save / account_save / consent_set — one history row per saved
+# state with ``by`` as history_user, one timeline entry per created or changed record — written
+# with a few set-based statements (COPY for the many rows: contacts, their history, timeline
+# entries, consents). The caller has validated the instances and runs these inside its
+# transaction. No model signals are sent (the project has no receivers for these models).
+def _copy(model, columns: list[str], rows) -> None:
+    """COPY rows (tuples of python values, in ``columns`` order) into the model's table."""
+    from django.db import connection
+
+    _copy_to(connection.ops.quote_name(model._meta.db_table), columns, rows)
+
+
+def _copy_to(table: str, columns: list[str], rows) -> None:
+    from django.db import connection
+
+    rows = list(rows)  # built before COPY starts: no other query may run on it meanwhile
+    qn = connection.ops.quote_name
+    sql = f"COPY {table} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _new_pks(model, n: int) -> list[int]:
+    """n ids from the table's own sequence, for rows written by COPY."""
+    from django.db import connection
+
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk, n],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def _insert(model, objs: list) -> None:
+    """INSERT unsaved instances by COPY; their pks come from the sequence first."""
+    for obj, pk in zip(objs, _new_pks(model, len(objs)), strict=True):
+        obj.pk = pk
+    fields = model._meta.concrete_fields
+    _copy(model, [f.column for f in fields],
+          (tuple(getattr(o, f.attname) for f in fields) for o in objs))  # fmt: skip
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, "default"
+
+
+def _update(model, objs: list, names: list[str]) -> None:
+    """UPDATE the named fields of saved instances: COPY their values into a temporary table,
+    then one UPDATE … FROM it (Django's bulk_update builds a CASE per field and row)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    fields = [model._meta.get_field(n) for n in names]
+    columns = [pk.column, *(f.column for f in fields)]
+    table, tmp = qn(model._meta.db_table), qn(f"import_upd_{model._meta.db_table}")
+    # identifiers only, from the model's meta, quoted: no values in these strings
+    names_sql = ", ".join(qn(c) for c in columns)
+    create = (
+        f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {names_sql} FROM {table} WITH NO DATA"  # noqa: E501, S608
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(create)
+    attnames = [pk.attname, *(f.attname for f in fields)]
+    _copy_to(tmp, columns, (tuple(getattr(o, a) for a in attnames) for o in objs))
+    sets = ", ".join(f"{qn(f.column)} = u.{qn(f.column)}" for f in fields)
+    with connection.cursor() as cursor:
+        key = qn(pk.column)
+        cursor.execute(f"UPDATE {table} AS t SET {sets} FROM {tmp} AS u WHERE t.{key} = u.{key}")  # noqa: E501, S608
+        cursor.execute(f"DROP TABLE {tmp}")
+
+
+def _history(model, objs: list, *, by, now, history_type: str) -> None:
+    """One simple-history row per instance ("+" created, "~" changed), by ``by``."""
+    historical = model.history.model
+    tracked = {f.attname for f in historical.tracked_fields}
+    extra = {"history_date": now, "history_change_reason": None,
+             "history_type": history_type, "history_user_id": by.pk}  # fmt: skip
+    fields = [f for f in historical._meta.concrete_fields if f.attname != "history_id"]
+    assert all(f.attname in tracked or f.attname in extra for f in fields), fields
+    _copy(
+        historical,
+        [f.column for f in fields],
+        (
+            tuple(
+                getattr(o, f.attname) if f.attname in tracked else extra[f.attname] for f in fields
+            )  # fmt: skip
+            for o in objs
+        ),
+    )
+
+
+def _bulk_timeline(rows: list[tuple], *, by, now) -> None:
+    """rows: (subject, kind, title, account_id, contact_id); the entries timeline.record
+    writes for them."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import TimelineEntry
+
+    per_model = {}  # model -> (content type id, url of the record with pk _SENTINEL_PK)
+
+    def facts(subject):
+        model = type(subject)
+        if model not in per_model:
+            url = timeline._url_of(model(pk=_SENTINEL_PK))
+            per_model[model] = (ContentType.objects.get_for_model(model).pk, url)
+        return per_model[model]
+
+    def entries():
+        for subject, kind, title, account_id, contact_id in rows:
+            subject_type_id, url = facts(subject)
+            if str(_SENTINEL_PK) in url:  # reverse() once per model, not once per record
+                url = url.replace(str(_SENTINEL_PK), str(subject.pk))
+            else:
+                url = timeline._url_of(subject)
+            yield (now, kind, title[:255], "", url, account_id, contact_id, by.pk,
+                   subject_type_id, subject.pk, TimelineEntry.Access.CUSTOMER.value, None,
+                   None)  # fmt: skip
+
+    columns = ["occurred_at", "kind", "title", "summary", "url", "account_id", "contact_id",
+               "actor_id", "subject_type_id", "subject_id", "access_kind", "owner_id",
+               "team_id"]  # fmt: skip
+    _copy(TimelineEntry, columns, entries())
+
+
+_SENTINEL_PK = 987654321987654321
+
+
+def account_bulk_create(accounts: list[Account], *, by) -> list[Account]:
+    """Create validated, unsaved accounts as ``account_save`` would, in bulk."""
+    from simple_history.utils import bulk_create_with_history
+
+    if not accounts:
+        return []
+    now = timezone.now()
+    accounts = bulk_create_with_history(accounts, Account, batch_size=1000, default_user=by,
+                                        default_date=now)  # fmt: skip
+    _bulk_timeline([(a, CHANGE_KIND, "Account created", a.pk, None) for a in accounts],
+                   by=by, now=now)  # fmt: skip
+    return accounts
+
+
+def contact_bulk_save(*, created: list[Contact], changed: list[tuple[Contact, dict]], by) -> None:
+    """Save validated contacts as ``contact_save`` would, in bulk: ``created`` are unsaved
+    instances (they get their pks), ``changed`` are (saved instance with its new values set,
+    {field: (old, new)}). Contacts whose values did not change are not passed (nothing to
+    save or record)."""
+    now = timezone.now()
+    rows = []
+    if created:
+        for contact in created:
+            contact.created_at = contact.updated_at = now  # auto_now(_add): no pre_save here
+        _insert(Contact, created)
+        _history(Contact, created, by=by, now=now, history_type="+")
+        rows += [(c, CHANGE_KIND, f"Contact {c} added", c.account_id, c.pk) for c in created]
+    if changed:
+        fields = sorted({Contact._meta.get_field(f).name for _, ch in changed for f in ch})
+        contacts = [c for c, _ in changed]
+        for contact in contacts:
+            contact.updated_at = now
+        _update(Contact, contacts, [*fields, "updated_at"])
+        _history(Contact, contacts, by=by, now=now, history_type="~")
+        rows += [
+            (c, CHANGE_KIND, f"{c}: changed {_describe(Contact, ch)}", c.account_id, c.pk)
+            for c, ch in changed
+        ]
+    _bulk_timeline(rows, by=by, now=now)
+
+
+def consent_bulk_set(consents: list[Consent], *, by) -> None:
+    """Record opt-ins/opt-outs as ``consent_set`` would, in bulk: ``consents`` are new
+    (unsaved) or locked existing rows with status, method, note and recorded_at set, and
+    ``contact`` set to the contact instance."""
+    if not consents:
+        return
+    now = timezone.now()
+    new = [c for c in consents if c.pk is None]
+    old = [c for c in consents if c.pk is not None]
+    if new:
+        _insert(Consent, new)
+        _history(Consent, new, by=by, now=now, history_type="+")
+    if old:
+        _update(Consent, old, ["status", "method", "note", "recorded_at"])
+        _history(Consent, old, by=by, now=now, history_type="~")
+    _bulk_timeline(
+        [
+            (c.contact, "consent", f"{c.get_channel_display()}: {c.get_status_display()} "
+             f"({c.get_method_display()})", c.contact.account_id, c.contact_id)
+            for c in consents
+        ],
+        by=by,
+        now=now,
+    )  # fmt: skip
