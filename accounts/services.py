@@ -269,7 +269,12 @@ def _copy_to(table: str, columns: list[str], rows) -> None:
     rows = list(rows)  # built before COPY starts: no other query may run on it meanwhile
     qn = connection.ops.quote_name
     sql = f"COPY {table} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # psycopg's own cursor: its errors become Django's (IntegrityError…) here
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 
