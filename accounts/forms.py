@@ -7,7 +7,7 @@ from core.forms import OwnerTeamBulkEditForm, RecordForm
 from users.models import MANAGER_ROLES
 
 from . import services
-from .models import Account, Channel, Consent, Contact
+from .models import Account, Channel, Consent, Contact, ContactPoint
 
 ADDRESS = ("street", "postcode", "city", "region", "country")
 
@@ -197,3 +197,41 @@ class ConfirmForm(forms.Form):
 def is_privacy_officer(user) -> bool:
     """Export and erasure of a person's data: managers and administrators only."""
     return bool(getattr(user, "is_authenticated", False) and user.role in MANAGER_ROLES)
+
+
+class ContactPointForm(forms.Form):
+    """A further e-mail or phone of a contact."""
+
+    kind = forms.ChoiceField(choices=ContactPoint.Kind.choices, widget=forms.Select(attrs=_SELECT))
+    value = forms.CharField(
+        max_length=254, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"})
+    )
+    label = forms.CharField(
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": "work, home…"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "point-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        value = (data.get("value") or "").strip()
+        if data.get("kind") == ContactPoint.Kind.EMAIL and value:
+            from django.core.validators import validate_email
+
+            try:
+                validate_email(value)
+            except forms.ValidationError:
+                self.add_error("value", "Enter a valid e-mail address.")
+        elif (
+            data.get("kind") == ContactPoint.Kind.PHONE
+            and value
+            and sum(ch.isdigit() for ch in value) < 5
+        ):
+            self.add_error("value", "Enter a phone number.")
+        return data

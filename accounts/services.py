@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import timeline
-from .models import Account, Activity, Consent, Contact
+from .models import Account, Activity, Consent, Contact, ContactPoint
 
 CHANGE_KIND = "change"
 timeline.register_kind("call", "Calls", icon="telephone")
@@ -107,6 +107,42 @@ def consent_set(
         actor=by,
     )
     return consent
+
+
+# -- further e-mails and phones ---------------------------------------------------------------
+@transaction.atomic
+def contact_point_add(*, contact: Contact, kind: str, value: str, label: str = "", by):
+    point = ContactPoint(contact=contact, kind=kind, value=value.strip(), label=label.strip())
+    point.full_clean()
+    point.save()
+    what = f"{point.get_kind_display().lower()} {point.value}"
+    timeline.record(subject=contact, kind=CHANGE_KIND, contact=contact, actor=by,
+                    title=f"{contact}: added {what}")  # fmt: skip
+    return point
+
+
+@transaction.atomic
+def contact_point_remove(*, point: ContactPoint, by) -> None:
+    contact = point.contact
+    point.delete()
+    what = f"{point.get_kind_display().lower()} {point.value}"
+    timeline.record(subject=contact, kind=CHANGE_KIND, contact=contact, actor=by,
+                    title=f"{contact}: removed {what}")  # fmt: skip
+
+
+@transaction.atomic
+def contact_point_make_primary(*, point: ContactPoint, by) -> Contact:
+    """Swap a further e-mail/phone with the primary one (kept as a further one)."""
+    contact = Contact.objects.select_for_update().get(pk=point.contact_id)
+    field = "email" if point.kind == ContactPoint.Kind.EMAIL else "phone"
+    old = getattr(contact, field)
+    new = point.value
+    if old:
+        point.value, point.label = old, ""
+        point.save(update_fields=["value", "label"])
+    else:
+        point.delete()
+    return contact_save(contact=contact, data={field: new}, by=by)
 
 
 # -- activities -------------------------------------------------------------------------------

@@ -6,4 +6,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_items": items_for(user.role), "current_path": request.path}
+    return {
+        "nav_items": items_for(user.role, "main"),
+        "user_menu_items": items_for(user.role, "user"),
+        "current_path": request.path,
+    }

@@ -26,6 +26,7 @@ class NavItem:
     icon: str
     roles: frozenset
     section: str  # the URL prefix that marks the item active
+    menu: str = "main"  # "main": the bar; "user": the user menu (rarely used pages)
 
 
 NAVIGATION = (
@@ -48,11 +49,15 @@ NAVIGATION = (
     NavItem(
         "Tickets", "service:ticket_list", "ticket-detailed", frozenset(SUPPORT), "/service/tickets"
     ),  # fmt: skip
-    NavItem("Import", "imports:index", "upload", frozenset(EVERYONE), "/imports/"),
-    NavItem("Users", "users:user_list", "people", frozenset({Role.ADMIN}), "/admin-ui/users"),
-    NavItem("Teams", "users:team_list", "diagram-3", frozenset({Role.ADMIN}), "/admin-ui/teams"),
+    NavItem("Import", "imports:index", "upload", frozenset(EVERYONE), "/imports/", "user"),
+    NavItem(
+        "Users", "users:user_list", "people", frozenset({Role.ADMIN}), "/admin-ui/users", "user"
+    ),  # fmt: skip
+    NavItem(
+        "Teams", "users:team_list", "diagram-3", frozenset({Role.ADMIN}), "/admin-ui/teams", "user"
+    ),  # fmt: skip
 )
 
 
-def items_for(role: str) -> list[NavItem]:
-    return [item for item in NAVIGATION if role in item.roles]
+def items_for(role: str, menu: str | None = None) -> list[NavItem]:
+    return [item for item in NAVIGATION if role in item.roles and menu in (None, item.menu)]

@@ -22,7 +22,7 @@ from accounts.models import (
 from service.models import Ticket
 
 from .factories import AccountFactory, ContactFactory, TicketFactory
-from .test_permissions import form_data
+from .permission_helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -423,3 +423,38 @@ def test_activity_counts_on_contact_only_activities(org, records):
     assert Activity.objects.get(subject="Only contact").account == records.account
     figures = {f.key: v for f, v in timeline.figures_for([records.account.pk], org.rep)}
     assert figures["open_activities"] == 1
+
+
+def test_contact_points_add_make_primary_remove(client, org, records):
+    contact = records.contact
+    contact.email = "first@example.com"
+    contact.save()
+    client.force_login(org.rep)
+    url = f"/contacts/{contact.pk}/points/"
+
+    bad = client.post(url, {"kind": "email", "value": "not-an-address"})
+    assert bad.status_code == 302 and not contact.points.exists()
+
+    client.post(url, {"kind": "email", "value": "second@example.com", "label": "home"})
+    point = contact.points.get()
+    page = client.get(f"/contacts/{contact.pk}/")
+    assert b"second@example.com" in page.content
+
+    client.post(f"/contacts/{contact.pk}/points/{point.pk}/primary/")
+    contact.refresh_from_db()
+    assert contact.email == "second@example.com"
+    assert list(contact.points.values_list("value", flat=True)) == ["first@example.com"]
+    assert contact.history.first().history_user == org.rep
+
+    client.post(f"/contacts/{contact.pk}/points/{point.pk}/remove/")
+    assert not contact.points.exists()
+
+
+def test_contact_points_other_team_cannot_change(client, org, records):
+    client.force_login(org.rep)
+    other = records.other_contact
+    response = client.post(
+        f"/contacts/{other.pk}/points/", {"kind": "phone", "value": "+39 02 1234"}
+    )
+    assert response.status_code == 403
+    assert not other.points.exists()

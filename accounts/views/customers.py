@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, CharField, F, FilteredRelation, Q, Value
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -27,6 +27,7 @@ from ..forms import (
     AccountForm,
     ConsentForm,
     ContactForm,
+    ContactPointForm,
     CustomerBulkEditForm,
     is_privacy_officer,
 )
@@ -317,6 +318,7 @@ class ContactViews(CustomerViews):
                 (value, label, consents.get(value)) for value, label in Channel.choices
             ],
             "consent_form": ConsentForm(),
+            "point_form": ContactPointForm(),
             "can_change": access.is_allowed(user, obj, Action.CHANGE),
             "relations": relations,
             "can_privacy": privacy_ok,
@@ -328,6 +330,12 @@ class ContactViews(CustomerViews):
         n = cls.name
         return super().urls() + [
             path("<int:pk>/consent/", record_view(cls, consent_view), name=f"{n}_consent"),
+            path("<int:pk>/points/", record_view(cls, point_add_view), name=f"{n}_point_add"),
+            path(
+                "<int:pk>/points/<int:point_pk>/<str:action>/",
+                record_view(cls, point_change_view),
+                name=f"{n}_point_change",
+            ),
             path("<int:pk>/export/", record_view(cls, export_view), name=f"{n}_export"),
             path("<int:pk>/erase/", record_view(cls, erase_view), name=f"{n}_erase"),
         ]
@@ -350,10 +358,10 @@ class CustomerDetailView(ObjectDetailView):
 
 def record_view(views, func):
     @login_required
-    def view(request, pk):
+    def view(request, pk, **kwargs):
         obj = get_object_or_404(views.get_queryset(), pk=pk)
         access.check(request.user, obj, Action.VIEW)
-        return func(request, views, obj)
+        return func(request, views, obj, **kwargs)
 
     return view
 
@@ -459,6 +467,42 @@ def consent_view(request, views, obj):
         messages.success(request, f"Recorded: {consent.get_channel_display()} "
                          f"{consent.get_status_display().lower()}.")  # fmt: skip
     return HttpResponseRedirect(obj.get_absolute_url() + "#consent")
+
+
+@require_POST
+def point_add_view(request, views, obj):
+    access.check(request.user, obj, Action.CHANGE)
+    if obj.erased_at:
+        raise PermissionDenied
+    form = ContactPointForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, f"Not added: {errors}")
+        return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
+    try:
+        point = services.contact_point_add(contact=obj, by=request.user, **form.cleaned_data)
+    except ValidationError:
+        messages.error(request, "This contact has that e-mail or phone already.")
+    else:
+        messages.success(request, f"Added {point.get_kind_display().lower()} {point.value}.")
+    return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
+
+
+@require_POST
+def point_change_view(request, views, obj, point_pk, action):
+    access.check(request.user, obj, Action.CHANGE)
+    point = get_object_or_404(obj.points, pk=point_pk)
+    if action == "remove":
+        services.contact_point_remove(point=point, by=request.user)
+        messages.success(request, f"Removed {point.value}.")
+    elif action == "primary":
+        services.contact_point_make_primary(point=point, by=request.user)
+        messages.success(
+            request, f"{point.get_kind_display()} {point.value} is now the primary one."
+        )
+    else:
+        raise Http404
+    return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
 
 
 def _privacy_check(request, obj):
