@@ -3,7 +3,7 @@ set-based statements instead of a savepoint and a dozen queries per row.
 
 The result is the one ``services.import_contact`` gives row after row:
 
-- each row is converted and validated as before (``fields.convert``, the model's
+- each row is converted and validated as before (``conversion.convert``, the model's
   ``full_clean``, the same permission check), and a rejected row is reported and touches
   nothing — its new account is not created either;
 - existing contacts are found by external id, else by e-mail (case-insensitive, merged ones
@@ -33,8 +33,8 @@ from django.utils import timezone
 from accounts import services as customer
 from accounts.models import Account, Consent, Contact
 
-from . import fields as F_
-from .fields import RowErrors
+from . import conversion
+from .conversion import RowErrors
 
 # Checked by the import itself (set-based) rather than by a query per row in full_clean.
 NOT_CLEANED = ["tags", "owner", "team", "account", "merged_into"]
@@ -73,7 +73,7 @@ def import_contacts(rows: list[tuple[int, dict]], mapping: dict, ctx) -> list[Ro
         result = RowResult(number)
         results.append(result)
         try:
-            values = F_.convert("contact", mapping, raw)
+            values = conversion.convert("contact", mapping, raw)
         except RowErrors as exc:
             result.errors = exc.errors
             continue

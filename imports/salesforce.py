@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts import services as customer
 from accounts.models import Account, AccountContactRelation, Activity, Channel, Consent, Contact
 
-from .fields import parse_url
+from .conversion import parse_url
 from .parsing import decode
 
 PREFIX = "sf:"

@@ -20,9 +20,9 @@ from accounts import services as customer
 from accounts.models import Account, Channel, Consent, Contact
 from users.models import Team
 
-from . import bulk
+from . import bulk, conversion
 from . import fields as F_
-from .fields import RowErrors
+from .conversion import RowErrors
 from .models import ImportJob, ImportRowError
 from .parsing import read_table
 
@@ -257,7 +257,7 @@ IMPORTERS = {"contact": import_contact, "account": import_account}
 
 def import_row(kind: str, mapping: dict, row: dict, ctx: Context) -> Outcome:
     """Convert and save one row in its own savepoint: all of it or nothing."""
-    values = F_.convert(kind, mapping, row)
+    values = conversion.convert(kind, mapping, row)
     try:
         with transaction.atomic():
             return IMPORTERS[kind](values, ctx)

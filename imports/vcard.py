@@ -21,7 +21,7 @@ from django.db import DatabaseError, transaction
 from accounts import services as customer
 from accounts.models import Account, Contact, ContactPoint
 
-from .fields import RowErrors, parse_email
+from .conversion import RowErrors, parse_email
 from .parsing import decode
 from .services import Context, _may_change, _validation_errors
 

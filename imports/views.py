@@ -17,7 +17,7 @@ from accounts.models import Account, Contact
 from core import access
 from core.access import Action
 
-from . import fields, services, vcard
+from . import conversion, fields, services, vcard
 from .forms import MappingForm, UploadForm, VCardUploadForm
 from .models import ImportJob, ImportMapping, ImportRowError, Kind
 from .parsing import FileError, inspect, read_table
@@ -138,8 +138,8 @@ def job_preview(request, pk):
     preview = []
     for number, row in _sample_rows(job, PREVIEW_ROWS):
         try:
-            values, errors = fields.convert(job.kind, job.mapping, row), {}
-        except fields.RowErrors as exc:
+            values, errors = conversion.convert(job.kind, job.mapping, row), {}
+        except conversion.RowErrors as exc:
             values, errors = {}, dict(exc.errors)
         cells = []
         for t in columns:

@@ -1,173 +1,28 @@
-"""CSV / Excel import: encodings, delimiters, bad rows, dry run, the Celery job, permissions."""
+"""CSV import as a background job: the real Celery worker, resuming after the worker dies,
+and the chunked (set-based) path of large files (bad rows rejected whole, history, timeline,
+consents, duplicates, database refusals redone row by row, permission rules, tags).
 
-import codecs
-import io
+File parsing, the wizard and row-level errors are in ``test_imports_wizard.py``; shared
+helpers in ``import_helpers.py``.
+"""
+
 import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import Consent, Contact
 from imports import services
-from imports.models import ImportJob, ImportMapping, ImportRowError
-from imports.parsing import decode, inspect, sniff_delimiter
+from imports.models import ImportJob
 
-from .factories import UserFactory
+from .import_helpers import login, mapped_job, upload
 
 pytestmark = pytest.mark.django_db
-
-CONTACTS = (
-    "First name;Last name;E-mail;Company;Employees;Email opt-in\r\n"
-    "José;Müller;jose@example.com;Ærø Café;12;yes\r\n"
-    "Anna;;anna@example.com;Acme;3;no\r\n"
-    "Ben;Bad;not-an-email;Acme;4;yes\r\n"
-    "Zoë;Ørsted;zoe@example.com;Acme;5;no\r\n"
-)
-
-
-def login(client, user):
-    client.force_login(user)
-
-
-def upload(client, content: bytes, name="contacts.csv", kind="contact"):
-    response = client.post(
-        reverse("imports:index"),
-        {"kind": kind, "file": SimpleUploadedFile(name, content)},
-    )
-    assert response.status_code == 302, response.content[:2000]
-    return ImportJob.objects.latest("pk")
-
-
-@pytest.mark.parametrize(
-    "raw, encoding",
-    [
-        (codecs.BOM_UTF8 + "Name\r\nJosé Müller\r\n".encode(), "utf-8-sig"),
-        ("Name\r\nJosé Müller\r\n".encode(), "utf-8"),
-        (codecs.BOM_UTF16_LE + "Name\r\nJosé Müller\r\n".encode("utf-16-le"), "utf-16"),
-        (codecs.BOM_UTF16_BE + "Name\r\nJosé Müller\r\n".encode("utf-16-be"), "utf-16"),
-        ("Name\r\nJosé Müller, Renée Ångström, François Lefèvre\r\n".encode("cp1252"), "cp1252"),
-    ],
-)
-def test_encodings(raw, encoding):
-    text, detected = decode(raw)
-    assert detected == encoding
-    assert "José Müller" in text
-
-
-@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
-def test_delimiters(delimiter):
-    text = delimiter.join(["First name", "Last name", "Company"]) + "\n"
-    text += delimiter.join(["Ann", "Lee", '"Smith, Jones & Co"']) + "\n"
-    assert sniff_delimiter(text) == delimiter
-    facts = inspect("x.csv", text.encode())
-    assert facts["headers"] == ["First name", "Last name", "Company"]
-    assert facts["total_rows"] == 1
-
-
-def test_upload_mapping_is_guessed_and_remembered(client, org):
-    login(client, org.rep)
-    job = upload(client, CONTACTS.encode("cp1252"))
-    assert job.encoding == "cp1252" and job.delimiter == ";" and job.total_rows == 4
-    page = client.get(reverse("imports:job_mapping", args=[job.pk]))
-    assert page.status_code == 200
-    form = page.context["form"]
-    assert form["last_name"].value() == "Last name"
-    assert form["consent_email"].value() == "Email opt-in"
-    mapping = {k: form[k].value() or "" for k in form.fields}
-    response = client.post(reverse("imports:job_mapping", args=[job.pk]), mapping)
-    assert response.status_code == 302
-    assert ImportMapping.objects.filter(user=org.rep, kind="contact").count() == 1
-    # a second file with the same headers gets the remembered mapping
-    mapping["department"] = "Employees"
-    client.post(reverse("imports:job_mapping", args=[job.pk]), mapping)
-    job2 = upload(client, CONTACTS.encode("utf-8"))
-    page = client.get(reverse("imports:job_mapping", args=[job2.pk]))
-    assert page.context["origin"] == "remembered"
-    assert page.context["form"]["department"].value() == "Employees"
-    assert client.get(reverse("imports:job_preview", args=[job.pk])).status_code == 200
-
-
-def _mapped_job(user, content: bytes, name="contacts.csv", kind="contact", mapping=None):
-    from imports.fields import guess_mapping
-
-    facts = inspect(name, content)
-    job = ImportJob.objects.create(user=user, kind=kind, file_name=name, data=content, **facts)
-    job.mapping = mapping or guess_mapping(kind, job.headers)
-    job.status = ImportJob.Status.MAPPED
-    job.save()
-    return job
-
-
-def test_dry_run_reports_every_bad_row_and_saves_nothing(org):
-    job = _mapped_job(org.rep, CONTACTS.encode("utf-16"))
-    before = Contact.objects.count()
-    summary = services.dry_run(job.pk)
-    assert Contact.objects.count() == before
-    assert summary["failed"] == 2 and summary["created"] == 2
-    errors = {(e.row, e.field) for e in job.row_errors.filter(is_warning=False)}
-    assert errors == {(3, "last_name"), (4, "email")}
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.VALIDATED
-
-
-def test_import_saves_good_rows_rejects_bad_ones_whole(org):
-    content = CONTACTS + "Carl;Num;carl@example.com;Acme;lots;yes\r\n"
-    mapping = {"first_name": "First name", "last_name": "Last name", "email": "E-mail",
-               "account": "Company", "consent_email": "Email opt-in"}  # fmt: skip
-    job = _mapped_job(org.rep, content.encode(), mapping=mapping)
-    services.run_import(job.pk)
-    job.refresh_from_db()
-    assert (job.created_count, job.failed_count, job.status) == (3, 2, "done")
-    jose = Contact.objects.get(email="jose@example.com")
-    assert (jose.first_name, jose.last_name, jose.account.name) == ("José", "Müller", "Ærø Café")
-    assert jose.owner == org.rep and jose.history.count() == 1
-    consent = jose.consents.get()
-    assert (consent.status, consent.method) == (Consent.Status.OPTED_IN, Consent.Method.IMPORT)
-    assert not Contact.objects.filter(email__in=["anna@example.com", "not-an-email"]).exists()
-    # a second run of the task changes nothing (cursor), a new job updates by e-mail
-    services.run_import(job.pk)
-    assert Contact.objects.filter(email="jose@example.com").count() == 1
-    job2 = _mapped_job(org.rep, content.encode(), mapping=mapping)
-    services.run_import(job2.pk)
-    job2.refresh_from_db()
-    assert (job2.created_count, job2.updated_count) == (0, 3)
-    assert Contact.objects.filter(email="jose@example.com").count() == 1
-
-
-def test_bad_number_is_reported_per_row(org):
-    content = 'Name,Employees,Revenue\nGood Co,10,"1.234,50"\nBad Co,many,10\nNeg Co,3,-5\n'
-    job = _mapped_job(org.rep, content.encode(), name="a.csv", kind="account")
-    services.run_import(job.pk)
-    job.refresh_from_db()
-    assert (job.created_count, job.failed_count) == (1, 2)
-    rows = {(e.row, e.field) for e in job.row_errors.filter(is_warning=False)}
-    assert rows == {(3, "employees"), (4, "annual_revenue")}
-
-
-def test_excel_import(org):
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["External ID", "Last name", "First name", "Birthday", "Email"])
-    import datetime as dt
-
-    ws.append(["X-1", "Rossi", "Maria", dt.datetime(1980, 5, 17), "maria@example.com"])
-    ws.append([2, "Bianchi", None, None, None])
-    buf = io.BytesIO()
-    wb.save(buf)
-    job = _mapped_job(org.rep, buf.getvalue(), name="c.xlsx")
-    assert job.file_format == "xlsx" and job.total_rows == 2
-    services.run_import(job.pk)
-    maria = Contact.objects.get(external_id="X-1")
-    assert maria.birthday == dt.date(1980, 5, 17)
-    assert Contact.objects.filter(external_id="2", last_name="Bianchi").exists()
 
 
 def test_resume_after_interruption(org, monkeypatch):
     rows = "".join(f"P{i};Person{i};p{i}@example.com\n" for i in range(120))
-    job = _mapped_job(org.rep, ("First name;Last name;Email\n" + rows).encode())
+    job = mapped_job(org.rep, ("First name;Last name;Email\n" + rows).encode())
     # The worker dies in the second chunk (rows 52-…): the first chunk (50 rows) is committed.
     real = services.bulk.import_contacts
     calls = {"n": 0}
@@ -233,32 +88,6 @@ def test_celery_import_with_real_worker(client, org, celery_worker_factory, purg
     assert job.created_count == 2
 
 
-def test_permissions(client, org):
-    job = _mapped_job(org.rep, b"Last name\nA\n")
-    login(client, org.other_rep)
-    for name in ("job_detail", "job_mapping", "job_preview", "job_progress"):
-        assert client.get(reverse(f"imports:{name}", args=[job.pk])).status_code == 404
-    assert client.post(reverse("imports:job_start", args=[job.pk])).status_code == 404
-    login(client, org.admin)
-    assert client.get(reverse("imports:job_detail", args=[job.pk])).status_code == 200
-    nobody = UserFactory(username="norole", role="")
-    login(client, nobody)
-    assert client.get(reverse("imports:index")).status_code == 403
-    assert client.get(reverse("imports:job_detail", args=[job.pk])).status_code == 403
-    assert client.get(reverse("imports:vcard_import")).status_code == 403
-    client.logout()
-    assert client.get(reverse("imports:index")).status_code == 302
-
-
-def test_cannot_update_a_contact_one_may_not_change(org, records):
-    content = f"Last name,Email\nChanged,{records.other_contact.email}\n"
-    job = _mapped_job(org.rep, content.encode())
-    services.run_import(job.pk)
-    job.refresh_from_db()
-    assert job.failed_count == 1
-    assert ImportRowError.objects.filter(job=job, message__contains="may not change").exists()
-
-
 # -- the chunked (set-based) path ------------------------------------------------------------
 BIG_HEADER = "External ID;First name;Last name;E-mail;Phone;Company;Email opt-in;Tags\n"
 
@@ -285,7 +114,7 @@ def test_chunked_import_rejects_bad_rows_and_saves_good_ones_whole(org):
     from accounts.models import Account, TimelineEntry
 
     content, bad = _big_file()
-    job = _mapped_job(org.rep, content)
+    job = mapped_job(org.rep, content)
     before_accounts = Account.objects.count()
     services.run_import(job.pk)
     job.refresh_from_db()
@@ -341,7 +170,7 @@ def test_chunked_import_rejects_bad_rows_and_saves_good_ones_whole(org):
     )
     # a new job with the same file: updates by external id, nothing new; unchanged rows
     # write no new history
-    job2 = _mapped_job(org.rep, content)
+    job2 = mapped_job(org.rep, content)
     services.run_import(job2.pk)
     job2.refresh_from_db()
     assert (job2.created_count, job2.updated_count, job2.failed_count) == (
@@ -356,9 +185,9 @@ def test_chunked_import_changes_write_history_and_timeline(org):
     from accounts.models import TimelineEntry
 
     content, bad = _big_file(300, bad_every=0)
-    services.run_import(_mapped_job(org.rep, content).pk)
+    services.run_import(mapped_job(org.rep, content).pk)
     changed = content.decode().replace(";Company 1;", ";Company 9;").encode()
-    job = _mapped_job(org.rep, changed)
+    job = mapped_job(org.rep, changed)
     services.run_import(job.pk)
     job.refresh_from_db()
     moved = Contact.objects.filter(account__name="Company 9")
@@ -380,7 +209,7 @@ def test_intra_file_duplicate_emails_update_not_duplicate(org):
     rows.append("Again;Person5;P5@Example.com;no")  # row 122: same e-mail as row 7
     rows.append("Third;Person5;p5@example.com;")  # row 123: and again
     rows.append("X;Person60;p60@example.com;")  # row 124: same as row 62, in the same chunk
-    job = _mapped_job(org.rep, ("\n".join(rows) + "\n").encode())
+    job = mapped_job(org.rep, ("\n".join(rows) + "\n").encode())
     services.run_import(job.pk)
     job.refresh_from_db()
     assert (job.created_count, job.updated_count, job.failed_count) == (120, 3, 0)
@@ -391,7 +220,7 @@ def test_intra_file_duplicate_emails_update_not_duplicate(org):
     assert Contact.objects.filter(email__iexact="p60@example.com").get().first_name == "X"
     # two external ids with one e-mail: two contacts, the second warned as a duplicate
     content = "External ID;Last name;Email\nQ-1;Twin;twin@example.com\nQ-2;Twin;twin@example.com\n"
-    job = _mapped_job(org.rep, content.encode())
+    job = mapped_job(org.rep, content.encode())
     services.run_import(job.pk)
     job.refresh_from_db()
     assert (job.created_count, job.duplicate_count) == (2, 1)
@@ -403,7 +232,7 @@ def test_chunked_import_crash_then_rerun_is_exact(org, monkeypatch):
     from accounts.models import TimelineEntry
 
     content, bad = _big_file()
-    job = _mapped_job(org.rep, content)
+    job = mapped_job(org.rep, content)
     real = services.bulk.import_contacts
     calls = {"n": 0}
 
@@ -445,7 +274,7 @@ def test_database_refusal_falls_back_row_by_row(org, monkeypatch):
     from django.db import IntegrityError
 
     content, _ = _big_file(60, bad_every=0)
-    job = _mapped_job(org.rep, content)
+    job = mapped_job(org.rep, content)
     real = services.bulk.import_contacts
 
     def refused(chunk, mapping, ctx):
@@ -472,7 +301,7 @@ def test_chunked_dry_run_saves_nothing(org):
     from accounts.models import Account
 
     content, bad = _big_file(600)
-    job = _mapped_job(org.rep, content)
+    job = mapped_job(org.rep, content)
     counts = (Contact.objects.count(), Account.objects.count(), Consent.objects.count())
     summary = services.dry_run(job.pk)
     assert counts == (Contact.objects.count(), Account.objects.count(), Consent.objects.count())
@@ -487,7 +316,7 @@ def test_chunked_import_keeps_permission_rules(org, records):
     lines += [f"N-{i};New{i};new{i}@example.com" for i in range(60)]
     lines.append(f";Changed;{records.other_contact.email}")  # row 62: another team's contact
     lines.append(f";Mine;{records.contact.email}")  # row 63: ours, updated
-    job = _mapped_job(org.rep, ("\n".join(lines) + "\n").encode())
+    job = mapped_job(org.rep, ("\n".join(lines) + "\n").encode())
     services.run_import(job.pk)
     job.refresh_from_db()
     assert (job.created_count, job.updated_count, job.failed_count) == (60, 1, 1)
@@ -513,7 +342,7 @@ def test_real_unique_conflict_in_a_chunk_falls_back_row_by_row(org, monkeypatch)
         return {}, *rest
 
     monkeypatch.setattr(bulk, "_lookups", blind)
-    job = _mapped_job(org.rep, content)
+    job = mapped_job(org.rep, content)
     services.run_import(job.pk)
     job.refresh_from_db()
     assert (job.created_count, job.updated_count, job.failed_count) == (39, 1, 0)
@@ -524,7 +353,7 @@ def test_real_unique_conflict_in_a_chunk_falls_back_row_by_row(org, monkeypatch)
 
 def test_chunked_import_sets_tags(org):
     content = "External ID;Last name;Tags\nT-1;Tagged;vip, golf\nT-2;Plain;\n"
-    job = _mapped_job(org.rep, content.encode())
+    job = mapped_job(org.rep, content.encode())
     services.run_import(job.pk)
     tagged = Contact.objects.get(external_id="T-1")
     assert sorted(tagged.tags.names()) == ["golf", "vip"]
