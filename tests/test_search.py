@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account, Contact, ContactPoint
+from core import search
 from sales.models import Lead
 from service.models import Ticket
 
@@ -204,3 +205,51 @@ def test_list_q_uses_the_same_matching(client, org, people):
     client.force_login(org.support_manager)
     page = client.get(reverse("service:ticket_list"), {"q": "elevatr"}).content.decode()
     assert ticket.get_absolute_url() in page
+
+
+def test_one_word_lists_names_starting_with_it_before_look_alikes(client, org):
+    # One word: the names with a word starting with it; names merely similar to it only when
+    # those are fewer than a group (core.search.Provider.single_word_condition).
+    schmidts = [ContactFactory(first_name=f"Ute{i}", last_name="Schmidt") for i in range(5)]
+    hyphenated = ContactFactory(first_name="Eva", last_name="Lind-Schmid")  # a word starts
+    similar = [
+        ContactFactory(first_name="Uwe", last_name="Schmitt"),
+        ContactFactory(first_name="Udo", last_name="Goldschmidt"),  # inside a word
+    ]
+    client.force_login(org.rep)
+
+    def listed(q):
+        page = client.get(reverse("accounts:contact_list"), {"q": q}).content.decode()
+        return {c for c in Contact.objects.all() if c.get_absolute_url() in page}
+
+    assert listed("schmid") == {*schmidts, hyphenated}
+    # ranked by word similarity as before: the exact word first, then by name
+    assert groups(suggest(client, "schmid"))["contacts"] == [
+        str(c) for c in [hyphenated, *schmidts[:4]]
+    ]
+
+    for contact in schmidts[:3]:
+        contact.delete()
+    # three left: fewer than a group, the similar names join them, after them
+    assert listed("schmid") == {*schmidts[3:], hyphenated, *similar}
+    found = groups(suggest(client, "schmid"))["contacts"]
+    assert found[:3] == [str(c) for c in [hyphenated, *schmidts[3:]]]
+    assert set(found[3:]) == {str(c) for c in similar}
+
+    # one misspelled word still finds the names (nothing starts with it)
+    found = groups(suggest(client, "Schmitd"))["contacts"]
+    assert str(similar[0]) in found and str(schmidts[3]) in found
+
+
+def test_prefix_condition_takes_like_and_regex_characters_literally(org):
+    ContactFactory(first_name="Ann", last_name="Schmid")
+    ContactFactory(first_name="Bob", last_name="O'Brien-Smith")
+    provider = search.provider_for(Contact)
+
+    def prefixed(word):
+        rows = Contact.objects.alias(**provider.names).filter(provider.prefix_condition(word))
+        return sorted(c.last_name for c in rows)
+
+    assert prefixed("schmid") == ["Schmid"]
+    assert prefixed("s_hmid") == prefixed("sch%") == prefixed("sch.id") == []
+    assert prefixed("o'brien") == prefixed("smi") == prefixed("brien") == ["O'Brien-Smith"]
