@@ -8,20 +8,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, CharField, F, FilteredRelation, Q, Value
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils.text import slugify
-from django.views.decorators.http import require_POST
 
 from core import access
 from core.access import Action
 from core.views.generic import ObjectDetailView, RecordViews
 
-from .. import hierarchy, merge, privacy, services, timeline
+from .. import hierarchy, merge, services, timeline
 from ..filters import AccountFilterSet, ContactFilterSet
 from ..forms import (
     AccountForm,
@@ -34,6 +31,13 @@ from ..forms import (
 from ..history import revisions
 from ..models import Account, AccountContactRelation, Channel, Consent, Contact
 from ..tables import AccountTable, ContactTable
+from .contact_actions import (
+    consent_view,
+    erase_view,
+    export_view,
+    point_add_view,
+    point_change_view,
+)
 
 TIMELINE_PAGE = 20
 RELATED_SHOWN = 50
@@ -452,85 +456,3 @@ def merge_view(request, views, obj):
     ctx.update(other=other, keep=keep, lose=lose, keep_other=keep_other,
                choices=merge.preview(keep, lose))  # fmt: skip
     return render(request, "accounts/merge.html", ctx)
-
-
-@require_POST
-def consent_view(request, views, obj):
-    access.check(request.user, obj, Action.CHANGE)
-    if obj.erased_at:
-        raise PermissionDenied
-    form = ConsentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a channel, a status and how the customer told us.")
-    else:
-        consent = services.consent_set(contact=obj, by=request.user, **form.cleaned_data)
-        messages.success(request, f"Recorded: {consent.get_channel_display()} "
-                         f"{consent.get_status_display().lower()}.")  # fmt: skip
-    return HttpResponseRedirect(obj.get_absolute_url() + "#consent")
-
-
-@require_POST
-def point_add_view(request, views, obj):
-    access.check(request.user, obj, Action.CHANGE)
-    if obj.erased_at:
-        raise PermissionDenied
-    form = ContactPointForm(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(e for errs in form.errors.values() for e in errs)
-        messages.error(request, f"Not added: {errors}")
-        return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
-    try:
-        point = services.contact_point_add(contact=obj, by=request.user, **form.cleaned_data)
-    except ValidationError:
-        messages.error(request, "This contact has that e-mail or phone already.")
-    else:
-        messages.success(request, f"Added {point.get_kind_display().lower()} {point.value}.")
-    return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
-
-
-@require_POST
-def point_change_view(request, views, obj, point_pk, action):
-    access.check(request.user, obj, Action.CHANGE)
-    point = get_object_or_404(obj.points, pk=point_pk)
-    if action == "remove":
-        services.contact_point_remove(point=point, by=request.user)
-        messages.success(request, f"Removed {point.value}.")
-    elif action == "primary":
-        services.contact_point_make_primary(point=point, by=request.user)
-        messages.success(
-            request, f"{point.get_kind_display()} {point.value} is now the primary one."
-        )
-    else:
-        raise Http404
-    return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
-
-
-def _privacy_check(request, obj):
-    access.check(request.user, obj, Action.VIEW)
-    if not is_privacy_officer(request.user):
-        raise PermissionDenied
-
-
-def export_view(request, views, obj):
-    _privacy_check(request, obj)
-    if request.method == "POST" and request.POST.get("confirm"):
-        data = privacy.export_json(obj)
-        timeline.record(subject=obj, kind=services.CHANGE_KIND, contact=obj,
-                        actor=request.user, title="Personal data exported")  # fmt: skip
-        response = HttpResponse(data, content_type="application/json")
-        name = slugify(str(obj)) or "contact"
-        response["Content-Disposition"] = f'attachment; filename="contact-{obj.pk}-{name}.json"'
-        return response
-    return render(request, "accounts/privacy_confirm.html", {"object": obj, "action": "export"})
-
-
-def erase_view(request, views, obj):
-    _privacy_check(request, obj)
-    if obj.erased_at:
-        messages.info(request, "This contact's personal data has already been erased.")
-        return HttpResponseRedirect(obj.get_absolute_url())
-    if request.method == "POST" and request.POST.get("confirm"):
-        privacy.erase_contact(obj, by=request.user)
-        messages.success(request, "Personal data erased. Activities and account links remain.")
-        return HttpResponseRedirect(obj.get_absolute_url())
-    return render(request, "accounts/privacy_confirm.html", {"object": obj, "action": "erase"})
