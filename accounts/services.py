@@ -3,6 +3,7 @@ so every change keeps its history, lands on the timeline and is checked the same
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -87,11 +88,18 @@ def contact_save(*, contact: Contact | None = None, data: dict, by, tags=None) -
     return contact
 
 
+def _ensure_not_erased(contact: Contact) -> None:
+    """After an erasure request nothing personal is recorded about the contact again."""
+    if contact.erased_at:
+        raise ValidationError("This contact's personal data was erased on request.")
+
+
 @transaction.atomic
 def consent_set(
     *, contact: Contact, channel: str, status: str, method: str, by, note: str = "", at=None
 ) -> Consent:
     """Record a contact's opt-in/opt-out on a channel; the history keeps every earlier state."""
+    _ensure_not_erased(contact)
     consent = Consent.objects.select_for_update().filter(contact=contact, channel=channel).first()
     consent = consent or Consent(contact=contact, channel=channel)
     consent.status, consent.method, consent.note = status, method, note
@@ -112,6 +120,7 @@ def consent_set(
 # -- further e-mails and phones ---------------------------------------------------------------
 @transaction.atomic
 def contact_point_add(*, contact: Contact, kind: str, value: str, label: str = "", by):
+    _ensure_not_erased(contact)
     point = ContactPoint(contact=contact, kind=kind, value=value.strip(), label=label.strip())
     point.full_clean()
     point.save()
@@ -134,6 +143,7 @@ def contact_point_remove(*, point: ContactPoint, by) -> None:
 def contact_point_make_primary(*, point: ContactPoint, by) -> Contact:
     """Swap a further e-mail/phone with the primary one (kept as a further one)."""
     contact = Contact.objects.select_for_update().get(pk=point.contact_id)
+    _ensure_not_erased(contact)
     field = "email" if point.kind == ContactPoint.Kind.EMAIL else "phone"
     old = getattr(contact, field)
     new = point.value

@@ -36,7 +36,7 @@ def _addr(prefix: str, label: str, extra: tuple[str, ...] = ()) -> list[Target]:
                 *(f"{e} street" for e in extra),
             ),
             max_length=255,
-        ),  # noqa: E501
+        ),
         Target(
             f"{prefix}_city",
             f"{label} city",
@@ -50,7 +50,7 @@ def _addr(prefix: str, label: str, extra: tuple[str, ...] = ()) -> list[Target]:
                 *(f"{e} city" for e in extra),
             ),
             max_length=100,
-        ),  # noqa: E501
+        ),
         Target(
             f"{prefix}_postcode",
             f"{label} postcode",
@@ -64,7 +64,7 @@ def _addr(prefix: str, label: str, extra: tuple[str, ...] = ()) -> list[Target]:
                 *(f"{e} postal code" for e in extra),
             ),
             max_length=20,
-        ),  # noqa: E501
+        ),
         Target(
             f"{prefix}_region",
             f"{label} region",
@@ -77,13 +77,13 @@ def _addr(prefix: str, label: str, extra: tuple[str, ...] = ()) -> list[Target]:
                 *(f"{e} state" for e in extra),
             ),
             max_length=100,
-        ),  # noqa: E501
+        ),
         Target(
             f"{prefix}_country",
             f"{label} country",
             synonyms=("country", "land", "nazione", "paese", *(f"{e} country" for e in extra)),
             max_length=100,
-        ),  # noqa: E501
+        ),
     ]
 
 
@@ -101,19 +101,19 @@ CONSENT_TARGETS = [
             "marketing emails",
             "email opt-in",
         ),
-    ),  # noqa: E501
+    ),
     Target(
         "consent_phone",
         "Phone consent (yes/no)",
         "bool",
         synonyms=("phone opt in", "phone consent", "call opt in"),
-    ),  # noqa: E501
+    ),
     Target(
         "consent_sms",
         "SMS consent (yes/no)",
         "bool",
         synonyms=("sms opt in", "sms consent", "text opt in"),
-    ),  # noqa: E501
+    ),
 ]
 
 CONTACT_TARGETS = [
@@ -122,35 +122,35 @@ CONTACT_TARGETS = [
         "External id",
         synonyms=("external id", "id", "customer id", "contact id", "crm id"),
         max_length=80,
-    ),  # noqa: E501
+    ),
     Target(
         "salutation",
         "Salutation",
         synonyms=("salutation", "anrede", "prefix", "mr mrs"),
         max_length=20,
-    ),  # noqa: E501
+    ),
     Target(
         "first_name",
         "First name",
         synonyms=("first name", "firstname", "given name", "forename", "vorname", "nome", "prenom"),
         max_length=100,
-    ),  # noqa: E501
+    ),
     Target(
         "last_name",
         "Last name",
         required=True,
         synonyms=("last name", "lastname", "surname", "family name", "nachname", "cognome", "nom"),
         max_length=100,
-    ),  # noqa: E501
+    ),
     Target(
         "title",
         "Job title",
         synonyms=("title", "job title", "position", "role", "jobtitle"),
         max_length=100,
-    ),  # noqa: E501
+    ),
     Target(
         "department", "Department", synonyms=("department", "abteilung", "reparto"), max_length=100
-    ),  # noqa: E501
+    ),
     Target(
         "account",
         "Account (company name)",
@@ -165,42 +165,42 @@ CONTACT_TARGETS = [
             "employer",
         ),
         max_length=200,
-    ),  # noqa: E501
+    ),
     Target(
         "account_external_id",
         "Account external id",
         synonyms=("account id", "account external id", "company id"),
         max_length=80,
-    ),  # noqa: E501
+    ),
     Target(
         "email",
         "E-mail",
         "email",
         synonyms=("email", "e-mail", "email address", "mail", "e mail"),
         max_length=254,
-    ),  # noqa: E501
+    ),
     Target(
         "phone",
         "Phone",
         synonyms=("phone", "telephone", "tel", "phone number", "work phone", "telefon", "telefono"),
         max_length=40,
-    ),  # noqa: E501
+    ),
     Target(
         "mobile",
         "Mobile",
         synonyms=("mobile", "mobile phone", "cell", "cell phone", "handy", "cellulare"),
         max_length=40,
-    ),  # noqa: E501
+    ),
     *_addr("mailing", "Mailing", extra=("mailing",)),
     Target(
         "birthday",
         "Birthday",
         "date",
         synonyms=("birthday", "birthdate", "date of birth", "dob", "geburtstag"),
-    ),  # noqa: E501
+    ),
     Target(
         "language", "Language", synonyms=("language", "lang", "sprache", "lingua"), max_length=10
-    ),  # noqa: E501
+    ),
     Target("source", "Source", synonyms=("source", "lead source"), max_length=60),
     Target("description", "Description", synonyms=("description", "notes", "note", "comments")),  # noqa: E501
     Target("tags", "Tags (comma-separated)", "tags", synonyms=("tags", "labels")),
@@ -213,7 +213,7 @@ ACCOUNT_TARGETS = [
         "External id",
         synonyms=("external id", "id", "account id", "customer id", "crm id"),
         max_length=80,
-    ),  # noqa: E501
+    ),
     Target(
         "name",
         "Name",
@@ -229,14 +229,14 @@ ACCOUNT_TARGETS = [
             "firma",
         ),
         max_length=200,
-    ),  # noqa: E501
+    ),
     Target(
         "kind",
         "Kind (company/household)",
         "choice",
         choices=("company", "household"),
         synonyms=("kind", "type", "account type"),
-    ),  # noqa: E501
+    ),
     Target("industry", "Industry", synonyms=("industry", "sector", "branche"), max_length=80),
     Target(
         "tier",
@@ -244,61 +244,61 @@ ACCOUNT_TARGETS = [
         "choice",
         choices=("strategic", "key", "standard", "small"),
         synonyms=("tier",),
-    ),  # noqa: E501
+    ),
     Target("segment", "Segment", synonyms=("segment",), max_length=80),
     Target(
         "parent",
         "Parent account (name)",
         synonyms=("parent", "parent account", "parent company"),
         max_length=200,
-    ),  # noqa: E501
+    ),
     Target(
         "parent_external_id",
         "Parent account external id",
         synonyms=("parent id", "parent external id"),
         max_length=80,
-    ),  # noqa: E501
+    ),
     Target("website", "Website", "url", synonyms=("website", "web", "url", "homepage", "web site")),  # noqa: E501
     Target(
         "phone",
         "Phone",
         synonyms=("phone", "telephone", "tel", "phone number", "telefon"),
         max_length=40,
-    ),  # noqa: E501
+    ),
     Target(
         "email",
         "E-mail",
         "email",
         synonyms=("email", "e-mail", "mail", "email address"),
         max_length=254,
-    ),  # noqa: E501
+    ),
     *_addr("billing", "Billing", extra=("billing",)),
     Target(
         "shipping_street",
         "Shipping street",
         synonyms=("shipping street", "shipping address"),
         max_length=255,
-    ),  # noqa: E501
+    ),
     Target("shipping_city", "Shipping city", synonyms=("shipping city",), max_length=100),
     Target(
         "shipping_postcode",
         "Shipping postcode",
         synonyms=("shipping postcode", "shipping zip", "shipping postal code"),
         max_length=20,
-    ),  # noqa: E501
+    ),
     Target(
         "shipping_region",
         "Shipping region",
         synonyms=("shipping region", "shipping state"),
         max_length=100,
-    ),  # noqa: E501
+    ),
     Target("shipping_country", "Shipping country", synonyms=("shipping country",), max_length=100),  # noqa: E501
     Target(
         "annual_revenue",
         "Annual revenue",
         "decimal",
         synonyms=("annual revenue", "revenue", "turnover", "umsatz", "fatturato"),
-    ),  # noqa: E501
+    ),
     Target("currency", "Currency", synonyms=("currency", "waehrung", "valuta"), max_length=3),
     Target(
         "employees",
@@ -312,7 +312,7 @@ ACCOUNT_TARGETS = [
             "mitarbeiter",
             "dipendenti",
         ),
-    ),  # noqa: E501
+    ),
     Target("source", "Source", synonyms=("source", "account source"), max_length=60),
     Target("description", "Description", synonyms=("description", "notes", "note", "comments")),  # noqa: E501
     Target("tags", "Tags (comma-separated)", "tags", synonyms=("tags", "labels")),

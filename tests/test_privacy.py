@@ -113,3 +113,20 @@ def test_erase_without_confirmation_changes_nothing(client, org, person):
     assert client.post(f"/contacts/{person.pk}/erase/", {}).status_code == 200
     person.refresh_from_db()
     assert person.erased_at is None and person.email
+
+
+def test_nothing_personal_is_recorded_after_erasure(client, org, person):
+    from accounts import privacy
+
+    privacy.erase_contact(person, by=org.admin)
+    consents_before = list(person.consents.values_list("channel", "status", "recorded_at"))
+    client.force_login(org.admin)
+    client.post(f"/contacts/{person.pk}/consent/",
+                {"channel": "email", "status": "opted_in", "method": "phone"})  # fmt: skip
+    client.post(f"/contacts/{person.pk}/points/", {"kind": "email", "value": "new@example.com"})
+    person.refresh_from_db()
+    assert list(person.consents.values_list("channel", "status", "recorded_at")) == consents_before
+    assert not ContactPoint.objects.filter(contact=person).exists()
+    with pytest.raises(services.ValidationError):
+        services.consent_set(contact=person, channel="sms", status="opted_in", method="form",
+                             by=org.admin)  # fmt: skip

@@ -19,23 +19,23 @@ from ..forms import ConsentForm, ContactPointForm, is_privacy_officer
 @require_POST
 def consent_view(request, views, obj):
     access.check(request.user, obj, Action.CHANGE)
-    if obj.erased_at:
-        raise PermissionDenied
     form = ConsentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a channel, a status and how the customer told us.")
     else:
-        consent = services.consent_set(contact=obj, by=request.user, **form.cleaned_data)
-        messages.success(request, f"Recorded: {consent.get_channel_display()} "
-                         f"{consent.get_status_display().lower()}.")  # fmt: skip
+        try:
+            consent = services.consent_set(contact=obj, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Recorded: {consent.get_channel_display()} "
+                             f"{consent.get_status_display().lower()}.")  # fmt: skip
     return HttpResponseRedirect(obj.get_absolute_url() + "#consent")
 
 
 @require_POST
 def point_add_view(request, views, obj):
     access.check(request.user, obj, Action.CHANGE)
-    if obj.erased_at:
-        raise PermissionDenied
     form = ContactPointForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
@@ -43,8 +43,8 @@ def point_add_view(request, views, obj):
         return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
     try:
         point = services.contact_point_add(contact=obj, by=request.user, **form.cleaned_data)
-    except ValidationError:
-        messages.error(request, "This contact has that e-mail or phone already.")
+    except ValidationError as exc:
+        messages.error(request, f"Not added: {' '.join(exc.messages)}")
     else:
         messages.success(request, f"Added {point.get_kind_display().lower()} {point.value}.")
     return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
@@ -58,7 +58,11 @@ def point_change_view(request, views, obj, point_pk, action):
         services.contact_point_remove(point=point, by=request.user)
         messages.success(request, f"Removed {point.value}.")
     elif action == "primary":
-        services.contact_point_make_primary(point=point, by=request.user)
+        try:
+            services.contact_point_make_primary(point=point, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(obj.get_absolute_url() + "#reach")
         messages.success(
             request, f"{point.get_kind_display()} {point.value} is now the primary one."
         )
