@@ -458,3 +458,23 @@ def test_contact_points_other_team_cannot_change(client, org, records):
     )
     assert response.status_code == 403
     assert not other.points.exists()
+
+
+def test_bad_account_input_is_explained_on_the_fields_and_saves_nothing(client, org):
+    client.force_login(org.rep)
+    response = client.post(
+        "/accounts/add/",
+        {
+            "name": "Bad Input Ltd",
+            "kind": "company",
+            "currency": "EUR",
+            "annual_revenue": "-5",
+            "employees": "-3",
+            "website": "not a url",
+        },  # fmt: skip
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["annual_revenue"] == ["Revenue cannot be negative."]
+    assert "employees" in form.errors and "website" in form.errors
+    assert not Account.objects.filter(name="Bad Input Ltd").exists()

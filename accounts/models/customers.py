@@ -1,6 +1,7 @@
 """The customer database: accounts (companies, households) and the people we deal with."""
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
@@ -56,7 +57,13 @@ class Account(OwnedRecord):
     email = models.EmailField(blank=True)
     locals().update(address_fields("billing", "Billing"))
     locals().update(address_fields("shipping", "Shipping"))
-    annual_revenue = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    annual_revenue = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, "Revenue cannot be negative.")],
+    )
     currency = models.CharField(max_length=3, default="EUR")
     employees = models.PositiveIntegerField(null=True, blank=True)
     source = models.CharField(max_length=60, blank=True)
@@ -98,6 +105,7 @@ class Account(OwnedRecord):
             models.CheckConstraint(
                 condition=Q(annual_revenue__isnull=True) | Q(annual_revenue__gte=0),
                 name="account_revenue_not_negative",
+                violation_error_message="Revenue cannot be negative.",
             ),
         ]
 
