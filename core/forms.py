@@ -2,25 +2,26 @@
 
 from django import forms
 
-from users.models import MANAGER_ROLES, Team, User
+from core.assignment import assignable_owners, assignable_teams
+from users.models import Team, User
 
 
 class RecordForm(forms.ModelForm):
     """A model form that knows who is filling it in.
 
-    Owner and team choices are limited to active users and, for non-managers, their own
-    teams, so nobody hands a record to a team they cannot see into.
+    Owner and team choices follow ``core.assignment``: nobody hands a record to a team or a
+    person outside their reach.
     """
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
         if "owner" in self.fields:
-            self.fields["owner"].queryset = User.objects.filter(is_active=True).exclude(role="")
-        if "team" in self.fields and user is not None and user.role not in MANAGER_ROLES:
+            current = getattr(self.instance, "owner_id", None)
+            self.fields["owner"].queryset = assignable_owners(user, current)
+        if "team" in self.fields:
             current = getattr(self.instance, "team_id", None)
-            allowed = set(user.team_ids) | ({current} if current else set())
-            self.fields["team"].queryset = Team.objects.filter(pk__in=allowed)
+            self.fields["team"].queryset = assignable_teams(user, current)
 
 
 class BulkEditForm(forms.Form):
@@ -37,12 +38,10 @@ class BulkEditForm(forms.Form):
 
 
 class OwnerTeamBulkEditForm(BulkEditForm):
-    owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).exclude(role=""), label="Assign to"
-    )
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), label="Move to team")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign to")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), label="Move to team")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        if user is not None and user.role not in MANAGER_ROLES:
-            self.fields["team"].queryset = Team.objects.filter(pk__in=user.team_ids)
+        self.fields["owner"].queryset = assignable_owners(user)
+        self.fields["team"].queryset = assignable_teams(user)

@@ -240,3 +240,31 @@ def test_export_neutralises_formulas(client, org, records):
     assert row["Title"] == "'-1"
     assert row["Phone"] == "'@cmd"
     assert row["Account name"] == records.account.name  # plain text untouched
+
+
+def test_rep_cannot_hand_a_record_to_someone_outside_their_teams(client, org, records):
+    """One rule (core.assignment) for the form, the bulk edit and the API."""
+    from rest_framework.test import APIClient
+
+    lead = records.lead
+    client.force_login(org.rep)
+    data = {"last_name": lead.last_name, "status": lead.status, "owner": org.other_rep.pk,
+            "team": org.team.pk}  # fmt: skip
+    assert client.post(f"/sales/leads/{lead.pk}/edit/", data).status_code == 400
+    client.post("/sales/leads/bulk/edit/",
+                {"pk": [lead.pk], "owner": org.other_rep.pk, "confirm": "1"})  # fmt: skip
+    api = APIClient()
+    api.force_authenticate(org.rep)
+    response = api.patch(f"/api/v1/leads/{lead.pk}/", {"owner": org.other_rep.pk}, format="json")
+    assert response.status_code == 400
+    lead.refresh_from_db()
+    assert lead.owner == org.rep
+
+    # A teammate is fine, and a manager may assign across teams.
+    data["owner"] = org.rep_teammate.pk
+    assert client.post(f"/sales/leads/{lead.pk}/edit/", data).status_code == 302
+    client.force_login(org.sales_manager)
+    data["owner"] = org.other_rep.pk
+    assert client.post(f"/sales/leads/{lead.pk}/edit/", data).status_code == 302
+    lead.refresh_from_db()
+    assert lead.owner == org.other_rep

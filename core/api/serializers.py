@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from users.models import MANAGER_ROLES, User
+from core.assignment import assignable_owners, assignable_teams
+from users.models import User
 
 
 class RecordSerializer(serializers.ModelSerializer):
-    """Owner/team writes obey the same rule as the forms: owners are active users with a role,
-    and non-managers keep records in their own teams (or the record's current one).
+    """Owner/team writes obey the same rule as the forms (``core.assignment``).
 
     The owner and team fields are the ones the model's access policy names (``assignee`` and
     ``queue`` for tickets).
@@ -13,16 +13,26 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        owner = fields.get(self.Meta.model.access.owner_field)
+        policy = self.Meta.model.access
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and not user.is_authenticated:
+            user = None  # schema generation: no user, every choice
+        owner = fields.get(policy.owner_field)
         if owner is not None and not owner.read_only:
-            owner.queryset = User.objects.filter(is_active=True).exclude(role="")
+            current = getattr(self.instance, f"{policy.owner_field}_id", None)
+            owner.queryset = (
+                assignable_owners(user, current)
+                if user is not None
+                else User.objects.filter(is_active=True).exclude(role="")
+            )
         return fields
 
     def validate_team(self, team):
         user = self.context["request"].user
-        if team is None or user.role in MANAGER_ROLES:
+        if team is None:
             return team
         current = getattr(self.instance, f"{self.Meta.model.access.team_field}_id", None)
-        if team.pk not in user.team_ids and team.pk != current:
+        if not assignable_teams(user, current).filter(pk=team.pk).exists():
             raise serializers.ValidationError("You can only use one of your own teams.")
         return team
