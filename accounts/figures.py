@@ -1,6 +1,5 @@
-"""Key figures of the 360° view that this app owns; each is one SQL aggregate.
-
-Registered from ``AccountsConfig.ready()``; other apps register theirs the same way."""
+"""What this app contributes to the 360° view: its kinds of timeline entry and its key figures
+(each one SQL aggregate). Registered from ``AccountsConfig.ready()``; other apps do the same."""
 
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
@@ -43,5 +42,15 @@ def open_activities(account_ids, user):
 
 
 def register():
+    """What this app contributes to the 360° view: its kinds of entry and its figures."""
+    from .services import CHANGE_KIND
+
+    timeline.register_kind("call", "Calls", icon="telephone")
+    timeline.register_kind("meeting", "Meetings", icon="people")
+    timeline.register_kind("task", "Tasks", icon="check2-square")
+    timeline.register_kind("note", "Notes", icon="sticky")
+    timeline.register_kind("email", "E-mails", icon="envelope")
+    timeline.register_kind(CHANGE_KIND, "Changes", icon="pencil")
+    timeline.register_kind("consent", "Consent", icon="shield-check")
     timeline.register_figure("last_contact", "Last contact", last_contact, format="date")
     timeline.register_figure("open_activities", "Open activities", open_activities)

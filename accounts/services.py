@@ -13,13 +13,6 @@ from . import timeline
 from .models import Account, Activity, Consent, Contact, ContactPoint
 
 CHANGE_KIND = "change"
-timeline.register_kind("call", "Calls", icon="telephone")
-timeline.register_kind("meeting", "Meetings", icon="people")
-timeline.register_kind("task", "Tasks", icon="check2-square")
-timeline.register_kind("note", "Notes", icon="sticky")
-timeline.register_kind("email", "E-mails", icon="envelope")
-timeline.register_kind(CHANGE_KIND, "Changes", icon="pencil")
-timeline.register_kind("consent", "Consent", icon="shield-check")
 
 
 def _changed_fields(instance, data: dict) -> dict:
