@@ -1,0 +1,3 @@
+"""Public pages (no login): the embeddable web-to-lead form."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Public pages (no login): the customer's signed quote link."""
+
+urlpatterns = []
