@@ -81,3 +81,30 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Notification(models.Model):
+    """Something a user should know about (a lead assigned to them, a quote to approve).
+    Written in the transaction of the change; the e-mail goes out through the outbox."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(max_length=255)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                name="notification_unread_idx",
+                condition=Q(read_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -3,6 +3,11 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+import billing.api
+import catalog.api
+import sales.leads.api
+import sales.pipeline.api
+import sales.quotes.api
 from accounts.api import AccountViewSet, ActivityViewSet, ContactViewSet
 from sales.api import LeadViewSet
 from service.api import TicketViewSet
@@ -14,5 +19,7 @@ router.register("contacts", ContactViewSet)
 router.register("activities", ActivityViewSet)
 router.register("leads", LeadViewSet)
 router.register("tickets", TicketViewSet)
+for part in (sales.leads.api, sales.pipeline.api, sales.quotes.api, catalog.api, billing.api):
+    part.register(router)
 
 urlpatterns = [path("me/", me, name="api-me"), *router.urls]

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "users",
     "accounts",
     "sales",
+    "catalog",
+    "billing",
     "marketing",
     "service",
     "analytics",
@@ -238,6 +240,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=15.0),
     },
 }
+# Sales: amounts are converted to this currency for the pipeline, forecast and quotas.
+CRM_BASE_CURRENCY = env("CRM_BASE_CURRENCY", default="USD")
+
 # Broker outages must not break a web request: the outbox sweeper delivers later.
 OUTBOX_PUBLISH_TIMEOUT = 2
 

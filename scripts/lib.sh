@@ -26,6 +26,7 @@ ensure_system_packages() {
   fi
   # WeasyPrint (quote PDFs) needs Pango.
   ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+  [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
   if [ ${#missing[@]} -gt 0 ]; then
     log "Installing Debian packages: ${missing[*]}"
     local sudo=""

@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -71,3 +74,47 @@ class TicketFactory(DjangoModelFactory):
         model = Ticket
 
     subject = factory.Sequence(lambda n: f"Ticket {n}")
+
+
+# -- sales, catalog --------------------------------------------------------------------------
+class CurrencyFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.Currency"
+        django_get_or_create = ("code",)
+
+    code = "USD"
+    name = factory.LazyAttribute(lambda c: c.code)
+    minor_units = 2
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.Product"
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:04d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    family = "Hardware"
+    unit_price = Decimal("100.00")
+    currency = factory.SubFactory(CurrencyFactory)
+    tax_rate = Decimal("20.00")
+
+
+class OpportunityFactory(DjangoModelFactory):
+    """An open deal in the default pipeline's first stage, written through the service so
+    the stage history exists as in real use."""
+
+    class Meta:
+        model = "sales.Opportunity"
+
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    account = factory.SubFactory(AccountFactory)
+    amount = Decimal("1000.00")
+    currency = "USD"
+    close_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from sales.pipeline.services import opportunity_save
+
+        by = kwargs.pop("by", None) or kwargs.get("owner")
+        return opportunity_save(data=kwargs, by=by)

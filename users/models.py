@@ -36,6 +36,12 @@ class User(AbstractUser):
     is_away = models.BooleanField(
         default=False, help_text="Away users are skipped by assignment rules."
     )
+    discount_limit = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        help_text="Largest quote discount (%) this user may send without a manager's approval",
+    )
 
     access = PeoplePolicy()
 
@@ -115,6 +121,9 @@ class TeamMembership(models.Model):
         null=True, blank=True, help_text="Capacity for lead assignment; empty means no limit."
     )
     joined_at = models.DateTimeField(auto_now_add=True)
+    last_lead_at = models.DateTimeField(
+        null=True, blank=True, help_text="When round-robin last gave this member a lead"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_team_member")]

@@ -18,7 +18,7 @@ from core import access
 from core.access import Action
 from core.views.generic import ObjectDetailView, RecordViews
 
-from .. import hierarchy, merge, services, timeline
+from .. import hierarchy, merge, panels, services, timeline
 from ..filters import AccountFilterSet, ContactFilterSet
 from ..forms import (
     AccountForm,
@@ -275,6 +275,7 @@ class AccountViews(CustomerViews):
             "contacts_more": len(contacts) > RELATED_SHOWN,
             "relations": relations[:RELATED_SHOWN],
             "relations_more": len(relations) > RELATED_SHOWN,
+            "panels": panels.for_account(obj, user),
             **timeline_context(request, entries, url, paged=False),
         }
 

@@ -18,7 +18,13 @@ from faker import Faker
 
 from accounts.models import Account, Activity, Contact
 from accounts.services import activity_save
+from billing import demo as billing_demo
+from catalog import demo as catalog_demo
+from sales.forecast import demo as forecast_demo
+from sales.leads import demo as leads_demo
 from sales.models import Lead
+from sales.pipeline import demo as pipeline_demo
+from sales.quotes import demo as quotes_demo
 from service.models import Ticket
 from users.models import Role, Team, TeamMembership, User
 
@@ -83,6 +89,11 @@ class Command(BaseCommand):
             self.load_activities(accounts, users)
             self.load_leads(users)
             self.load_tickets(accounts)
+            # Each part of sales (and the catalog, billing) loads its own demo data, in the
+            # order they depend on each other.
+            for part in (catalog_demo, pipeline_demo, leads_demo, forecast_demo, quotes_demo,
+                         billing_demo):  # fmt: skip
+                part.load(users=users, accounts=accounts, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
 
     # -- people and teams ---------------------------------------------------------------------
