@@ -6,115 +6,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_revenue_not_negative_message'),
-        ('billing', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('sales', '0004_pipeline_quotes_scoring'),
-        ('users', '0002_teammembership_last_lead_at_user_discount_limit'),
+        ("accounts", "0005_revenue_not_negative_message"),
+        ("billing", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("sales", "0004_pipeline_quotes_scoring"),
+        ("users", "0002_teammembership_last_lead_at_user_discount_limit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='opportunity',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to='sales.opportunity'),
+            model_name="order",
+            name="opportunity",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="orders",
+                to="sales.opportunity",
+            ),
         ),
         migrations.AddField(
-            model_name='order',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="order",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='order',
-            name='quote',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='order', to='sales.quote'),
+            model_name="order",
+            name="quote",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="order",
+                to="sales.quote",
+            ),
         ),
         migrations.AddField(
-            model_name='order',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='users.team'),
+            model_name="order",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="users.team",
+            ),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='order',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='billing.order'),
+            model_name="invoice",
+            name="order",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoices",
+                to="billing.order",
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.order'),
+            model_name="orderline",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="lines",
+                to="billing.order",
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='product',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product'),
+            model_name="orderline",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.product",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='accounts.account'),
+            model_name="payment",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='invoice',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='billing.invoice'),
+            model_name="payment",
+            name="invoice",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="billing.invoice",
+            ),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='payment',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='entry', to='billing.payment'),
+            model_name="ledgerentry",
+            name="payment",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="entry",
+                to="billing.payment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditnote',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='credit_positive'),
+            model_name="creditnote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="credit_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='invoiceline',
-            index=models.Index(fields=['sku'], name='invoiceline_sku_idx'),
+            model_name="invoiceline",
+            index=models.Index(fields=["sku"], name="invoiceline_sku_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['account', '-ordered_on'], name='order_account_idx'),
+            model_name="order",
+            index=models.Index(fields=["account", "-ordered_on"], name="order_account_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['owner', '-ordered_on'], name='order_owner_idx'),
+            model_name="order",
+            index=models.Index(fields=["owner", "-ordered_on"], name="order_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['team', '-ordered_on'], name='order_team_idx'),
+            model_name="order",
+            index=models.Index(fields=["team", "-ordered_on"], name="order_team_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['account', '-issued_on'], name='invoice_account_idx'),
+            model_name="invoice",
+            index=models.Index(fields=["account", "-issued_on"], name="invoice_account_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['due_on'], name='invoice_overdue_idx'),
+            model_name="invoice",
+            index=models.Index(
+                condition=models.Q(("status", "open")),
+                fields=["due_on"],
+                name="invoice_overdue_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('issued_on'))), name='due_after_issue'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_on__gte", models.F("issued_on"))), name="due_after_issue"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payment_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['account', 'currency', 'booked_on', 'id'], name='ledger_idx'),
+            model_name="ledgerentry",
+            index=models.Index(
+                fields=["account", "currency", "booked_on", "id"], name="ledger_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('debit__gte', 0), ('credit__gte', 0)), name='ledger_amounts_positive'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("debit__gte", 0), ("credit__gte", 0)),
+                name="ledger_amounts_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'invoice')), fields=('invoice',), name='one_entry_per_invoice'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "invoice")),
+                fields=("invoice",),
+                name="one_entry_per_invoice",
+            ),
         ),
     ]

@@ -8,176 +8,419 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ConfigOption',
+            name="ConfigOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=80)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('multiple', models.BooleanField(default=False, help_text='Several values may be chosen')),
-                ('required', models.BooleanField(default=True, help_text='A value must be chosen')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=80)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "multiple",
+                    models.BooleanField(default=False, help_text="Several values may be chosen"),
+                ),
+                ("required", models.BooleanField(default=True, help_text="A value must be chosen")),
             ],
             options={
-                'ordering': ['product', 'position', 'id'],
+                "ordering": ["product", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Currency',
+            name="Currency",
             fields=[
-                ('code', models.CharField(max_length=3, primary_key=True, serialize=False, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use the three-letter ISO code, e.g. EUR.')])),
-                ('name', models.CharField(max_length=60)),
-                ('symbol', models.CharField(blank=True, max_length=5)),
-                ('minor_units', models.PositiveSmallIntegerField(default=2, help_text='Decimals: 2 for EUR, 0 for JPY', validators=[django.core.validators.MaxValueValidator(4)])),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=3,
+                        primary_key=True,
+                        serialize=False,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use the three-letter ISO code, e.g. EUR."
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                ("symbol", models.CharField(blank=True, max_length=5)),
+                (
+                    "minor_units",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="Decimals: 2 for EUR, 0 for JPY",
+                        validators=[django.core.validators.MaxValueValidator(4)],
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name_plural': 'currencies',
-                'ordering': ['code'],
+                "verbose_name_plural": "currencies",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='OptionValue',
+            name="OptionValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('label', models.CharField(max_length=120)),
-                ('price', models.DecimalField(decimal_places=2, default=0, help_text="Added to the product's price when chosen", max_digits=16)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_default', models.BooleanField(default=False)),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='catalog.configoption')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("label", models.CharField(max_length=120)),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Added to the product's price when chosen",
+                        max_digits=16,
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("is_default", models.BooleanField(default=False)),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="catalog.configoption",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['option', 'position', 'id'],
+                "ordering": ["option", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PriceBook',
+            name="PriceBook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('list', 'List prices'), ('partner', 'Partner prices'), ('regional', 'Regional prices')], default='list', max_length=20)),
-                ('region', models.CharField(blank=True, max_length=80)),
-                ('is_default', models.BooleanField(default=False)),
-                ('active', models.BooleanField(default=True)),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.currency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("list", "List prices"),
+                            ("partner", "Partner prices"),
+                            ("regional", "Regional prices"),
+                        ],
+                        default="list",
+                        max_length=20,
+                    ),
+                ),
+                ("region", models.CharField(blank=True, max_length=80)),
+                ("is_default", models.BooleanField(default=False)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.currency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('sku', models.CharField(max_length=40, unique=True, verbose_name='SKU')),
-                ('name', models.CharField(max_length=200)),
-                ('family', models.CharField(blank=True, max_length=80)),
-                ('description', models.TextField(blank=True)),
-                ('unit_price', models.DecimalField(decimal_places=2, help_text='List price', max_digits=16, validators=[django.core.validators.MinValueValidator(0)])),
-                ('tax_rate', models.DecimalField(decimal_places=2, default=0, help_text='%', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('active', models.BooleanField(default=True)),
-                ('is_configurable', models.BooleanField(default=False, help_text='Sold through the configurator (options and rules)')),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.currency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("sku", models.CharField(max_length=40, unique=True, verbose_name="SKU")),
+                ("name", models.CharField(max_length=200)),
+                ("family", models.CharField(blank=True, max_length=80)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="List price",
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="%",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "is_configurable",
+                    models.BooleanField(
+                        default=False, help_text="Sold through the configurator (options and rules)"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.currency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PriceBookEntry',
+            name="PriceBookEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)])),
-                ('price_book', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='catalog.pricebook')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prices', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "price_book",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="catalog.pricebook",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prices",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'price book entries',
-                'ordering': ['price_book', 'product__name'],
+                "verbose_name_plural": "price book entries",
+                "ordering": ["price_book", "product__name"],
             },
         ),
         migrations.CreateModel(
-            name='ConfigRule',
+            name="ConfigRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effect', models.CharField(choices=[('requires', 'requires'), ('excludes', 'excludes'), ('price_percent', 'changes the price by %'), ('price_amount', 'changes the price by an amount')], max_length=20)),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, help_text='Percent or amount for price rules', max_digits=16, null=True)),
-                ('target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.optionvalue')),
-                ('when', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.optionvalue')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "effect",
+                    models.CharField(
+                        choices=[
+                            ("requires", "requires"),
+                            ("excludes", "excludes"),
+                            ("price_percent", "changes the price by %"),
+                            ("price_amount", "changes the price by an amount"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Percent or amount for price rules",
+                        max_digits=16,
+                        null=True,
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.optionvalue",
+                    ),
+                ),
+                (
+                    "when",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.optionvalue",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['product', 'id'],
+                "ordering": ["product", "id"],
             },
         ),
         migrations.AddField(
-            model_name='configoption',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='catalog.product'),
+            model_name="configoption",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="options",
+                to="catalog.product",
+            ),
         ),
         migrations.CreateModel(
-            name='ExchangeRate',
+            name="ExchangeRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rate', models.DecimalField(decimal_places=8, max_digits=18, validators=[django.core.validators.MinValueValidator(1e-08)])),
-                ('valid_from', models.DateField()),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rates', to='catalog.currency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=8,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(1e-08)],
+                    ),
+                ),
+                ("valid_from", models.DateField()),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rates",
+                        to="catalog.currency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['currency', '-valid_from'],
-                'constraints': [models.UniqueConstraint(fields=('currency', 'valid_from'), name='unique_rate_day'), models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='rate_positive')],
+                "ordering": ["currency", "-valid_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("currency", "valid_from"), name="unique_rate_day"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rate__gt", 0)), name="rate_positive"
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='optionvalue',
-            constraint=models.UniqueConstraint(fields=('option', 'code'), name='unique_option_value_code'),
+            model_name="optionvalue",
+            constraint=models.UniqueConstraint(
+                fields=("option", "code"), name="unique_option_value_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricebook',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='one_default_price_book'),
+            model_name="pricebook",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("is_default",),
+                name="one_default_price_book",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['family', 'name'], name='product_family_idx'),
+            model_name="product",
+            index=models.Index(fields=["family", "name"], name="product_family_idx"),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Lower('name'), name='gin_trgm_ops'), name='product_name_trgm'),
+            model_name="product",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Lower("name"), name="gin_trgm_ops"
+                ),
+                name="product_name_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='product_price_not_negative', violation_error_message='A price cannot be negative.'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)),
+                name="product_price_not_negative",
+                violation_error_message="A price cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('tax_rate__gte', 0), ('tax_rate__lte', 100)), name='product_tax_range'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tax_rate__gte", 0), ("tax_rate__lte", 100)),
+                name="product_tax_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricebookentry',
-            constraint=models.UniqueConstraint(fields=('price_book', 'product'), name='unique_book_product'),
+            model_name="pricebookentry",
+            constraint=models.UniqueConstraint(
+                fields=("price_book", "product"), name="unique_book_product"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricebookentry',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='entry_price_positive'),
+            model_name="pricebookentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)), name="entry_price_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='configrule',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('effect__in', ['requires', 'excludes']), ('target__isnull', False)), models.Q(('amount__isnull', False), ('effect__in', ['price_percent', 'price_amount'])), _connector='OR'), name='rule_complete', violation_error_message='A requires/excludes rule needs a target value; a price rule needs an amount.'),
+            model_name="configrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("effect__in", ["requires", "excludes"]), ("target__isnull", False)),
+                    models.Q(
+                        ("amount__isnull", False), ("effect__in", ["price_percent", "price_amount"])
+                    ),
+                    _connector="OR",
+                ),
+                name="rule_complete",
+                violation_error_message="A requires/excludes rule needs a target value; a price rule needs an amount.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='configoption',
-            constraint=models.UniqueConstraint(fields=('product', 'code'), name='unique_option_code'),
+            model_name="configoption",
+            constraint=models.UniqueConstraint(
+                fields=("product", "code"), name="unique_option_code"
+            ),
         ),
     ]

@@ -7,76 +7,222 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_revenue_not_negative_message'),
-        ('sales', '0003_search_indexes'),
-        ('users', '0002_teammembership_last_lead_at_user_discount_limit'),
+        ("accounts", "0005_revenue_not_negative_message"),
+        ("sales", "0003_search_indexes"),
+        ("users", "0002_teammembership_last_lead_at_user_discount_limit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('email', 'E-mail'), ('event', 'Event / trade show'), ('webinar', 'Webinar'), ('advertising', 'Advertising'), ('phone', 'Telemarketing'), ('referral', 'Referral program'), ('other', 'Other')], default='email', max_length=20)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('active', 'Active'), ('completed', 'Completed'), ('aborted', 'Aborted')], default='planned', max_length=20)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('budget', models.DecimalField(decimal_places=2, default=0, max_digits=16, validators=[django.core.validators.MinValueValidator(0)])),
-                ('actual_cost', models.DecimalField(decimal_places=2, default=0, max_digits=16, validators=[django.core.validators.MinValueValidator(0)])),
-                ('expected_revenue', models.DecimalField(decimal_places=2, default=0, max_digits=16, validators=[django.core.validators.MinValueValidator(0)])),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('description', models.TextField(blank=True)),
-                ('external_id', models.CharField(blank=True, max_length=64)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='users.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("event", "Event / trade show"),
+                            ("webinar", "Webinar"),
+                            ("advertising", "Advertising"),
+                            ("phone", "Telemarketing"),
+                            ("referral", "Referral program"),
+                            ("other", "Other"),
+                        ],
+                        default="email",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("active", "Active"),
+                            ("completed", "Completed"),
+                            ("aborted", "Aborted"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "budget",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "actual_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "expected_revenue",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("description", models.TextField(blank=True)),
+                ("external_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="users.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date', 'name'],
+                "ordering": ["-start_date", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignMember',
+            name="CampaignMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('responded', 'Responded'), ('converted', 'Converted'), ('unsubscribed', 'Unsubscribed')], default='sent', max_length=20)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='marketing.campaign')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='campaign_members', to='accounts.contact')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='campaign_members', to='sales.lead')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent"),
+                            ("responded", "Responded"),
+                            ("converted", "Converted"),
+                            ("unsubscribed", "Unsubscribed"),
+                        ],
+                        default="sent",
+                        max_length=20,
+                    ),
+                ),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="marketing.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campaign_members",
+                        to="accounts.contact",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campaign_members",
+                        to="sales.lead",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('start_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='campaign_dates_ordered', violation_error_message='A campaign cannot end before it starts.'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("start_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="campaign_dates_ordered",
+                violation_error_message="A campaign cannot end before it starts.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='campaignmember',
-            index=models.Index(fields=['lead', 'status'], name='member_lead_idx'),
+            model_name="campaignmember",
+            index=models.Index(fields=["lead", "status"], name="member_lead_idx"),
         ),
         migrations.AddIndex(
-            model_name='campaignmember',
-            index=models.Index(fields=['contact', 'status'], name='member_contact_idx'),
+            model_name="campaignmember",
+            index=models.Index(fields=["contact", "status"], name="member_contact_idx"),
         ),
         migrations.AddConstraint(
-            model_name='campaignmember',
-            constraint=models.CheckConstraint(condition=models.Q(('lead__isnull', False), ('contact__isnull', False), _connector='OR'), name='member_is_lead_or_contact'),
+            model_name="campaignmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lead__isnull", False), ("contact__isnull", False), _connector="OR"
+                ),
+                name="member_is_lead_or_contact",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaignmember',
-            constraint=models.UniqueConstraint(condition=models.Q(('lead__isnull', False)), fields=('campaign', 'lead'), name='unique_member_lead'),
+            model_name="campaignmember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("lead__isnull", False)),
+                fields=("campaign", "lead"),
+                name="unique_member_lead",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaignmember',
-            constraint=models.UniqueConstraint(condition=models.Q(('contact__isnull', False)), fields=('campaign', 'contact'), name='unique_member_contact'),
+            model_name="campaignmember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("contact__isnull", False)),
+                fields=("campaign", "contact"),
+                name="unique_member_contact",
+            ),
         ),
     ]

@@ -10,632 +10,1335 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_revenue_not_negative_message'),
-        ('catalog', '0001_initial'),
-        ('marketing', '0001_initial'),
-        ('sales', '0003_search_indexes'),
-        ('users', '0002_teammembership_last_lead_at_user_discount_limit'),
+        ("accounts", "0005_revenue_not_negative_message"),
+        ("catalog", "0001_initial"),
+        ("marketing", "0001_initial"),
+        ("sales", "0003_search_indexes"),
+        ("users", "0002_teammembership_last_lead_at_user_discount_limit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Competitor',
+            name="Competitor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('website', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("website", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='LeadScoringModel',
+            name="LeadScoringModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trained_at', models.DateTimeField(auto_now_add=True)),
-                ('converted', models.PositiveIntegerField(default=0)),
-                ('disqualified', models.PositiveIntegerField(default=0)),
-                ('weights', models.JSONField(default=dict, help_text='{"source=web": 0.8, ...}')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("trained_at", models.DateTimeField(auto_now_add=True)),
+                ("converted", models.PositiveIntegerField(default=0)),
+                ("disqualified", models.PositiveIntegerField(default=0)),
+                ("weights", models.JSONField(default=dict, help_text='{"source=web": 0.8, ...}')),
             ],
             options={
-                'ordering': ['-trained_at'],
-                'get_latest_by': 'trained_at',
+                "ordering": ["-trained_at"],
+                "get_latest_by": "trained_at",
             },
         ),
         migrations.CreateModel(
-            name='Pipeline',
+            name="Pipeline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.CharField(blank=True, max_length=255)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_default', models.BooleanField(default=False)),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("description", models.CharField(blank=True, max_length=255)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("is_default", models.BooleanField(default=False)),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Quota',
+            name="Quota",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('period', models.CharField(choices=[('month', 'Month'), ('quarter', 'Quarter')], default='quarter', max_length=10)),
-                ('start', models.DateField(help_text='First day of the month or quarter')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)])),
-                ('currency', models.CharField(default='USD', max_length=3)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("month", "Month"), ("quarter", "Quarter")],
+                        default="quarter",
+                        max_length=10,
+                    ),
+                ),
+                ("start", models.DateField(help_text="First day of the month or quarter")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("currency", models.CharField(default="USD", max_length=3)),
             ],
             options={
-                'ordering': ['start', 'user'],
+                "ordering": ["start", "user"],
             },
         ),
         migrations.CreateModel(
-            name='Quote',
+            name="Quote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('number', models.CharField(help_text='Shared by all versions, e.g. Q-000123', max_length=20)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('pending_approval', 'Pending approval'), ('approved', 'Approved'), ('rejected', 'Approval rejected'), ('sent', 'Sent'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('expired', 'Expired'), ('superseded', 'Superseded by a new version')], default='draft', max_length=20)),
-                ('currency', models.CharField(max_length=3)),
-                ('valid_until', models.DateField()),
-                ('terms', models.TextField(blank=True)),
-                ('discount_percent', models.DecimalField(decimal_places=2, default=0, help_text='Quote discount', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('shipping', models.DecimalField(decimal_places=2, default=0, max_digits=16, validators=[django.core.validators.MinValueValidator(0)])),
-                ('subtotal', models.DecimalField(decimal_places=2, default=0, help_text='Lines after line discounts', max_digits=16)),
-                ('discount_total', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('tax_total', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('max_discount_percent', models.DecimalField(decimal_places=2, default=0, help_text='Largest discount on the quote', max_digits=5)),
-                ('approval_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('approval_decided_at', models.DateTimeField(blank=True, null=True)),
-                ('approval_comment', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by_name', models.CharField(blank=True, max_length=200)),
-                ('declined_at', models.DateTimeField(blank=True, null=True)),
-                ('decline_reason', models.TextField(blank=True)),
-                ('token_nonce', models.CharField(blank=True, help_text='Part of the signed public link; reset to revoke', max_length=32)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="Shared by all versions, e.g. Q-000123", max_length=20
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("pending_approval", "Pending approval"),
+                            ("approved", "Approved"),
+                            ("rejected", "Approval rejected"),
+                            ("sent", "Sent"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("expired", "Expired"),
+                            ("superseded", "Superseded by a new version"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("valid_until", models.DateField()),
+                ("terms", models.TextField(blank=True)),
+                (
+                    "discount_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Quote discount",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "shipping",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Lines after line discounts",
+                        max_digits=16,
+                    ),
+                ),
+                ("discount_total", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                ("tax_total", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "max_discount_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Largest discount on the quote",
+                        max_digits=5,
+                    ),
+                ),
+                ("approval_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("approval_decided_at", models.DateTimeField(blank=True, null=True)),
+                ("approval_comment", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_by_name", models.CharField(blank=True, max_length=200)),
+                ("declined_at", models.DateTimeField(blank=True, null=True)),
+                ("decline_reason", models.TextField(blank=True)),
+                (
+                    "token_nonce",
+                    models.CharField(
+                        blank=True,
+                        help_text="Part of the signed public link; reset to revoke",
+                        max_length=32,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='QuoteApproval',
+            name="QuoteApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('discount_percent', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('decision', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('comment', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("discount_percent", models.DecimalField(decimal_places=2, max_digits=5)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("comment", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='QuoteDocument',
+            name="QuoteDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pdf', models.BinaryField()),
-                ('rendered_at', models.DateTimeField(auto_now=True)),
-                ('checksum', models.CharField(help_text='Of the lines and totals it shows', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pdf", models.BinaryField()),
+                ("rendered_at", models.DateTimeField(auto_now=True)),
+                (
+                    "checksum",
+                    models.CharField(help_text="Of the lines and totals it shows", max_length=64),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QuoteLine',
+            name="QuoteLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('configuration', models.JSONField(blank=True, default=dict, help_text='Chosen option values of a configured product')),
-                ('description', models.TextField(help_text='What the customer reads on the quote')),
-                ('quantity', models.DecimalField(decimal_places=2, default=1, max_digits=12, validators=[django.core.validators.MinValueValidator(0)])),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)])),
-                ('discount_percent', models.DecimalField(decimal_places=2, default=0, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('tax_rate', models.DecimalField(decimal_places=2, default=0, help_text='%', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('net_amount', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('tax_amount', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "configuration",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Chosen option values of a configured product",
+                    ),
+                ),
+                ("description", models.TextField(help_text="What the customer reads on the quote")),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=1,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "discount_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="%",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("net_amount", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                ("tax_amount", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
             ],
             options={
-                'ordering': ['quote', 'position', 'id'],
+                "ordering": ["quote", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Stage',
+            name="Stage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('open', 'Open'), ('won', 'Won'), ('lost', 'Lost')], default='open', max_length=10)),
-                ('probability', models.PositiveSmallIntegerField(default=10, help_text='Default win probability, %', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('forecast_category', models.CharField(choices=[('pipeline', 'Pipeline'), ('best_case', 'Best case'), ('commit', 'Commit'), ('closed', 'Closed'), ('omitted', 'Omitted')], default='pipeline', max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("open", "Open"), ("won", "Won"), ("lost", "Lost")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "probability",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        help_text="Default win probability, %",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "forecast_category",
+                    models.CharField(
+                        choices=[
+                            ("pipeline", "Pipeline"),
+                            ("best_case", "Best case"),
+                            ("commit", "Commit"),
+                            ("closed", "Closed"),
+                            ("omitted", "Omitted"),
+                        ],
+                        default="pipeline",
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pipeline', 'position', 'id'],
+                "ordering": ["pipeline", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='StageChange',
+            name="StageChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('currency', models.CharField(max_length=3)),
-                ('probability', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "probability",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ]
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-id'],
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='lead',
-            name='assigned_at',
+            model_name="lead",
+            name="assigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='authority',
-            field=models.CharField(blank=True, choices=[('', 'Unknown'), ('decision_maker', 'Decision maker'), ('influencer', 'Influencer'), ('user', 'User / no authority')], max_length=20),
+            model_name="lead",
+            name="authority",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Unknown"),
+                    ("decision_maker", "Decision maker"),
+                    ("influencer", "Influencer"),
+                    ("user", "User / no authority"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='budget',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)]),
+            model_name="lead",
+            name="budget",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=14,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='budget_currency',
+            model_name="lead",
+            name="budget_currency",
             field=models.CharField(blank=True, max_length=3),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='campaign',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leads', to='marketing.campaign'),
+            model_name="lead",
+            name="campaign",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="leads",
+                to="marketing.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='city',
+            model_name="lead",
+            name="city",
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='converted_account',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.account'),
+            model_name="lead",
+            name="converted_account",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='converted_at',
+            model_name="lead",
+            name="converted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='converted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="lead",
+            name="converted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='converted_contact',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contact'),
+            model_name="lead",
+            name="converted_contact",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.contact",
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='country',
+            model_name="lead",
+            name="country",
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='disqualified_note',
+            model_name="lead",
+            name="disqualified_note",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='disqualified_reason',
-            field=models.CharField(blank=True, choices=[('no_budget', 'No budget'), ('no_need', 'No need'), ('no_authority', 'Not a decision maker'), ('competitor', 'Chose a competitor'), ('unresponsive', 'Unresponsive'), ('duplicate', 'Duplicate'), ('spam', 'Spam'), ('other', 'Other')], max_length=20),
+            model_name="lead",
+            name="disqualified_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_budget", "No budget"),
+                    ("no_need", "No need"),
+                    ("no_authority", "Not a decision maker"),
+                    ("competitor", "Chose a competitor"),
+                    ("unresponsive", "Unresponsive"),
+                    ("duplicate", "Duplicate"),
+                    ("spam", "Spam"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='employees',
-            field=models.PositiveIntegerField(blank=True, help_text='Company size', null=True),
+            model_name="lead",
+            name="employees",
+            field=models.PositiveIntegerField(blank=True, help_text="Company size", null=True),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='external_id',
+            model_name="lead",
+            name="external_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='industry',
+            model_name="lead",
+            name="industry",
             field=models.CharField(blank=True, max_length=80),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='interest',
-            field=models.ManyToManyField(blank=True, related_name='interested_leads', to='catalog.product', verbose_name='interest'),
+            model_name="lead",
+            name="interest",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="interested_leads",
+                to="catalog.product",
+                verbose_name="interest",
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='message',
-            field=models.TextField(blank=True, help_text='What the lead wrote or asked for'),
+            model_name="lead",
+            name="message",
+            field=models.TextField(blank=True, help_text="What the lead wrote or asked for"),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='need',
+            model_name="lead",
+            name="need",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='region',
-            field=models.CharField(blank=True, help_text='Region / territory', max_length=80),
+            model_name="lead",
+            name="region",
+            field=models.CharField(blank=True, help_text="Region / territory", max_length=80),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='salutation',
+            model_name="lead",
+            name="salutation",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='score',
-            field=models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)]),
+            model_name="lead",
+            name="score",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                validators=[
+                    django.core.validators.MinValueValidator(0),
+                    django.core.validators.MaxValueValidator(100),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='score_explanation',
-            field=models.JSONField(blank=True, default=list, help_text='[{factor, points}] that add up to the score'),
+            model_name="lead",
+            name="score_explanation",
+            field=models.JSONField(
+                blank=True, default=list, help_text="[{factor, points}] that add up to the score"
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='timeframe',
-            field=models.CharField(blank=True, choices=[('', 'Unknown'), ('now', 'Now'), ('quarter', 'This quarter'), ('year', 'This year'), ('later', 'Later')], max_length=20),
+            model_name="lead",
+            name="timeframe",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Unknown"),
+                    ("now", "Now"),
+                    ("quarter", "This quarter"),
+                    ("year", "This year"),
+                    ("later", "Later"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='title',
-            field=models.CharField(blank=True, help_text='Job title', max_length=120),
+            model_name="lead",
+            name="title",
+            field=models.CharField(blank=True, help_text="Job title", max_length=120),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='website',
+            model_name="lead",
+            name="website",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.CreateModel(
-            name='AssignmentRule',
+            name="AssignmentRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120)),
-                ('position', models.PositiveIntegerField(default=0, help_text='Lower runs first')),
-                ('active', models.BooleanField(default=True)),
-                ('countries', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=80), blank=True, default=list, help_text='Country or region', size=None)),
-                ('sources', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=60), blank=True, default=list, size=None)),
-                ('min_employees', models.PositiveIntegerField(blank=True, null=True)),
-                ('max_employees', models.PositiveIntegerField(blank=True, null=True)),
-                ('round_robin', models.BooleanField(default=True, help_text='Assign to a rep of the team; otherwise leave it in its queue')),
-                ('products', models.ManyToManyField(blank=True, help_text='Any of these interests', related_name='+', to='catalog.product')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lead_rules', to='users.team', verbose_name='send to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120)),
+                ("position", models.PositiveIntegerField(default=0, help_text="Lower runs first")),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "countries",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=80),
+                        blank=True,
+                        default=list,
+                        help_text="Country or region",
+                        size=None,
+                    ),
+                ),
+                (
+                    "sources",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=60),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("min_employees", models.PositiveIntegerField(blank=True, null=True)),
+                ("max_employees", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "round_robin",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Assign to a rep of the team; otherwise leave it in its queue",
+                    ),
+                ),
+                (
+                    "products",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Any of these interests",
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lead_rules",
+                        to="users.team",
+                        verbose_name="send to",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AssignmentLog',
+            name="AssignmentLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assigned_by', models.ForeignKey(blank=True, help_text='Empty when the rules assigned it', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='sales.lead')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='users.team')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sales.assignmentrule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty when the rules assigned it",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="sales.lead",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="users.team",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sales.assignmentrule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Opportunity',
+            name="Opportunity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('won', 'Won'), ('lost', 'Lost')], default='open', max_length=10)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)])),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('probability', models.PositiveSmallIntegerField(default=10, help_text='Win probability, % (from the stage unless set)', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('probability_overridden', models.BooleanField(default=False)),
-                ('forecast_category', models.CharField(choices=[('pipeline', 'Pipeline'), ('best_case', 'Best case'), ('commit', 'Commit'), ('closed', 'Closed'), ('omitted', 'Omitted')], default='pipeline', max_length=20)),
-                ('close_date', models.DateField(help_text='Expected close date; the actual one once closed')),
-                ('source', models.CharField(blank=True, max_length=60)),
-                ('next_step', models.CharField(blank=True, max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('close_reason', models.CharField(blank=True, choices=[('', '—'), ('price', 'Price'), ('product', 'Product fit'), ('competitor', 'Lost to a competitor'), ('no_decision', 'No decision / went dark'), ('timing', 'Timing'), ('relationship', 'Relationship'), ('value', 'Value / ROI'), ('other', 'Other')], max_length=20)),
-                ('close_note', models.CharField(blank=True, max_length=255)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('stage_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_activity_at', models.DateTimeField(blank=True, help_text='Latest activity logged on the deal (stale flag)', null=True)),
-                ('external_id', models.CharField(blank=True, max_length=64)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Bumped by every save: a stale form is refused, not overwritten')),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to='accounts.account')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='opportunities', to='marketing.campaign', verbose_name='source campaign')),
-                ('competitors', models.ManyToManyField(blank=True, related_name='opportunities', to='sales.competitor')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='opportunities', to='accounts.contact', verbose_name='primary contact')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sales.lead')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('products', models.ManyToManyField(blank=True, related_name='opportunities', to='catalog.product')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='users.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("won", "Won"), ("lost", "Lost")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                (
+                    "probability",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        help_text="Win probability, % (from the stage unless set)",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("probability_overridden", models.BooleanField(default=False)),
+                (
+                    "forecast_category",
+                    models.CharField(
+                        choices=[
+                            ("pipeline", "Pipeline"),
+                            ("best_case", "Best case"),
+                            ("commit", "Commit"),
+                            ("closed", "Closed"),
+                            ("omitted", "Omitted"),
+                        ],
+                        default="pipeline",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "close_date",
+                    models.DateField(help_text="Expected close date; the actual one once closed"),
+                ),
+                ("source", models.CharField(blank=True, max_length=60)),
+                ("next_step", models.CharField(blank=True, max_length=255)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "close_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("price", "Price"),
+                            ("product", "Product fit"),
+                            ("competitor", "Lost to a competitor"),
+                            ("no_decision", "No decision / went dark"),
+                            ("timing", "Timing"),
+                            ("relationship", "Relationship"),
+                            ("value", "Value / ROI"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("close_note", models.CharField(blank=True, max_length=255)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("stage_changed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_activity_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Latest activity logged on the deal (stale flag)",
+                        null=True,
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Bumped by every save: a stale form is refused, not overwritten",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="opportunities",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="opportunities",
+                        to="marketing.campaign",
+                        verbose_name="source campaign",
+                    ),
+                ),
+                (
+                    "competitors",
+                    models.ManyToManyField(
+                        blank=True, related_name="opportunities", to="sales.competitor"
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="opportunities",
+                        to="accounts.contact",
+                        verbose_name="primary contact",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sales.lead",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "products",
+                    models.ManyToManyField(
+                        blank=True, related_name="opportunities", to="catalog.product"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="users.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'opportunities',
-                'ordering': ['close_date', 'id'],
+                "verbose_name_plural": "opportunities",
+                "ordering": ["close_date", "id"],
             },
         ),
         migrations.AddField(
-            model_name='lead',
-            name='converted_opportunity',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sales.opportunity'),
+            model_name="lead",
+            name="converted_opportunity",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="sales.opportunity",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['status', '-score'], name='lead_status_score_idx'),
+            model_name="lead",
+            index=models.Index(fields=["status", "-score"], name="lead_status_score_idx"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['external_id'], name='lead_external_idx'),
+            model_name="lead",
+            index=models.Index(fields=["external_id"], name="lead_external_idx"),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('score__lte', 100)), name='lead_score_range'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__lte", 100)), name="lead_score_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('budget__isnull', True), ('budget__gte', 0), _connector='OR'), name='lead_budget_not_negative', violation_error_message='A budget cannot be negative.'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("budget__isnull", True), ("budget__gte", 0), _connector="OR"),
+                name="lead_budget_not_negative",
+                violation_error_message="A budget cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pipeline',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='one_default_pipeline'),
+            model_name="pipeline",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("is_default",),
+                name="one_default_pipeline",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='pipeline',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to='sales.pipeline'),
+            model_name="opportunity",
+            name="pipeline",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="opportunities",
+                to="sales.pipeline",
+            ),
         ),
         migrations.AddField(
-            model_name='quota',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotas', to=settings.AUTH_USER_MODEL),
+            model_name="quota",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="quotas",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='account',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='quotes', to='accounts.account'),
+            model_name="quote",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="quotes",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='approval_requested_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="quote",
+            name="approval_requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="quote",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='contact',
-            field=models.ForeignKey(blank=True, help_text='Receives the quote', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='quotes', to='accounts.contact'),
+            model_name="quote",
+            name="contact",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Receives the quote",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="quotes",
+                to="accounts.contact",
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='opportunity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quotes', to='sales.opportunity'),
+            model_name="quote",
+            name="opportunity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="quotes",
+                to="sales.opportunity",
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="quote",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='previous',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='next_version', to='sales.quote'),
+            model_name="quote",
+            name="previous",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="next_version",
+                to="sales.quote",
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='price_book',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.pricebook'),
+            model_name="quote",
+            name="price_book",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.pricebook",
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='users.team'),
+            model_name="quote",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="users.team",
+            ),
         ),
         migrations.AddField(
-            model_name='quoteapproval',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="quoteapproval",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='quoteapproval',
-            name='quote',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='sales.quote'),
+            model_name="quoteapproval",
+            name="quote",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="approvals",
+                to="sales.quote",
+            ),
         ),
         migrations.AddField(
-            model_name='quoteapproval',
-            name='requested_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="quoteapproval",
+            name="requested_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='quotedocument',
-            name='quote',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='document', to='sales.quote'),
+            model_name="quotedocument",
+            name="quote",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="document",
+                to="sales.quote",
+            ),
         ),
         migrations.AddField(
-            model_name='quoteline',
-            name='product',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product'),
+            model_name="quoteline",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.product",
+            ),
         ),
         migrations.AddField(
-            model_name='quoteline',
-            name='quote',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='sales.quote'),
+            model_name="quoteline",
+            name="quote",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="sales.quote"
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='pipeline',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stages', to='sales.pipeline'),
+            model_name="stage",
+            name="pipeline",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="stages",
+                to="sales.pipeline",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='stage',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to='sales.stage'),
+            model_name="opportunity",
+            name="stage",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="opportunities",
+                to="sales.stage",
+            ),
         ),
         migrations.AddField(
-            model_name='stagechange',
-            name='changed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="stagechange",
+            name="changed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='stagechange',
-            name='from_stage',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.stage'),
+            model_name="stagechange",
+            name="from_stage",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="sales.stage",
+            ),
         ),
         migrations.AddField(
-            model_name='stagechange',
-            name='opportunity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='sales.opportunity'),
+            model_name="stagechange",
+            name="opportunity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="stage_changes",
+                to="sales.opportunity",
+            ),
         ),
         migrations.AddField(
-            model_name='stagechange',
-            name='to_stage',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.stage'),
+            model_name="stagechange",
+            name="to_stage",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sales.stage"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignmentlog',
-            index=models.Index(fields=['lead', '-created_at'], name='assignlog_lead_idx'),
+            model_name="assignmentlog",
+            index=models.Index(fields=["lead", "-created_at"], name="assignlog_lead_idx"),
         ),
         migrations.AddConstraint(
-            model_name='quota',
-            constraint=models.UniqueConstraint(fields=('user', 'period', 'start'), name='unique_quota'),
+            model_name="quota",
+            constraint=models.UniqueConstraint(
+                fields=("user", "period", "start"), name="unique_quota"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quota',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='quota_not_negative'),
+            model_name="quota",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="quota_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['owner', 'status', '-created_at'], name='quote_owner_idx'),
+            model_name="quote",
+            index=models.Index(fields=["owner", "status", "-created_at"], name="quote_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['team', 'status', '-created_at'], name='quote_team_idx'),
+            model_name="quote",
+            index=models.Index(fields=["team", "status", "-created_at"], name="quote_team_idx"),
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['opportunity', '-version'], name='quote_opp_idx'),
+            model_name="quote",
+            index=models.Index(fields=["opportunity", "-version"], name="quote_opp_idx"),
         ),
         migrations.AddIndex(
-            model_name='quote',
-            index=models.Index(fields=['status', 'valid_until'], name='quote_expiry_idx'),
+            model_name="quote",
+            index=models.Index(fields=["status", "valid_until"], name="quote_expiry_idx"),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.UniqueConstraint(fields=('number', 'version'), name='unique_quote_version'),
+            model_name="quote",
+            constraint=models.UniqueConstraint(
+                fields=("number", "version"), name="unique_quote_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__gte', 0), ('discount_percent__lte', 100)), name='quote_discount_range', violation_error_message='A discount must be between 0 and 100 %.'),
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount_percent__gte", 0), ("discount_percent__lte", 100)),
+                name="quote_discount_range",
+                violation_error_message="A discount must be between 0 and 100 %.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(('shipping__gte', 0)), name='quote_shipping_positive'),
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("shipping__gte", 0)), name="quote_shipping_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quoteline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='quoteline_quantity_positive'),
+            model_name="quoteline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="quoteline_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quoteline',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='quoteline_price_not_negative'),
+            model_name="quoteline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)), name="quoteline_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quoteline',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__gte', 0), ('discount_percent__lte', 100)), name='quoteline_discount_range'),
+            model_name="quoteline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount_percent__gte", 0), ("discount_percent__lte", 100)),
+                name="quoteline_discount_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(fields=('pipeline', 'name'), name='unique_stage_name'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(
+                fields=("pipeline", "name"), name="unique_stage_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.CheckConstraint(condition=models.Q(('probability__lte', 100)), name='stage_probability'),
+            model_name="stage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("probability__lte", 100)), name="stage_probability"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['open', 'won', 'lost'])), name='stage_kind_valid'),
+            model_name="stage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["open", "won", "lost"])), name="stage_kind_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['owner', 'status', 'close_date'], name='opp_owner_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["owner", "status", "close_date"], name="opp_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['team', 'status', 'close_date'], name='opp_team_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["team", "status", "close_date"], name="opp_team_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['pipeline', 'status', 'stage'], name='opp_board_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["pipeline", "status", "stage"], name="opp_board_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['status', 'close_date'], name='opp_close_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["status", "close_date"], name="opp_close_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['account', 'status'], name='opp_account_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["account", "status"], name="opp_account_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['-created_at'], name='opp_created_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["-created_at"], name="opp_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['external_id'], name='opp_external_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["external_id"], name="opp_external_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Lower('name'), name='gin_trgm_ops'), name='opp_name_trgm'),
+            model_name="opportunity",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Lower("name"), name="gin_trgm_ops"
+                ),
+                name="opp_name_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='opp_amount_not_negative', violation_error_message='An amount cannot be negative.'),
+            model_name="opportunity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)),
+                name="opp_amount_not_negative",
+                violation_error_message="An amount cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(('probability__lte', 100)), name='opp_probability'),
+            model_name="opportunity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("probability__lte", 100)), name="opp_probability"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'won', 'lost'])), name='opp_status_valid'),
+            model_name="opportunity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "won", "lost"])), name="opp_status_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stagechange',
-            index=models.Index(fields=['opportunity', '-changed_at'], name='stagechange_opp_idx'),
+            model_name="stagechange",
+            index=models.Index(fields=["opportunity", "-changed_at"], name="stagechange_opp_idx"),
         ),
         migrations.AddIndex(
-            model_name='stagechange',
-            index=models.Index(fields=['to_stage', 'changed_at'], name='stagechange_stage_idx'),
+            model_name="stagechange",
+            index=models.Index(fields=["to_stage", "changed_at"], name="stagechange_stage_idx"),
         ),
     ]

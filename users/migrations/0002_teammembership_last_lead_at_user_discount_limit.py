@@ -4,20 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('users', '0001_initial'),
+        ("users", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='teammembership',
-            name='last_lead_at',
-            field=models.DateTimeField(blank=True, help_text='When round-robin last gave this member a lead', null=True),
+            model_name="teammembership",
+            name="last_lead_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When round-robin last gave this member a lead", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='discount_limit',
-            field=models.DecimalField(decimal_places=2, default=10, help_text="Largest quote discount (%) this user may send without a manager's approval", max_digits=5),
+            model_name="user",
+            name="discount_limit",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=10,
+                help_text="Largest quote discount (%) this user may send without a manager's approval",
+                max_digits=5,
+            ),
         ),
     ]
