@@ -5,6 +5,8 @@ transaction that creates it; the running balance is a window sum over an account
 per currency (amounts in different currencies are never added up).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -13,6 +15,8 @@ from django.urls import reverse
 
 from core.access import RecordQuerySet, SalesRecordPolicy
 from core.models import OwnedRecord, TimeStamped
+
+from .access import LedgerPolicy
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -95,22 +99,46 @@ class Invoice(TimeStamped):
     currency = models.CharField(max_length=3)
     total = models.DecimalField(**MONEY)
     paid_amount = models.DecimalField(**MONEY, default=0)
+    credited_amount = models.DecimalField(
+        **MONEY, default=0, help_text="Credit notes issued against this invoice"
+    )
     external_id = models.CharField(max_length=64, blank=True, help_text="e.g. retail:536365")
+
+    objects = RecordQuerySet.as_manager()
+    access = LedgerPolicy()
 
     class Meta:
         ordering = ["-issued_on", "-id"]
         indexes = [
             models.Index(fields=["account", "-issued_on"], name="invoice_account_idx"),
             models.Index(fields=["due_on"], name="invoice_overdue_idx", condition=Q(status="open")),
+            models.Index(
+                fields=["account", "currency", "due_on"],
+                name="invoice_account_open_idx",
+                condition=Q(status="open"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(due_on__gte=models.F("issued_on")), name="due_after_issue"
-            )
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="invoice_total_positive"),
+            models.CheckConstraint(
+                condition=Q(paid_amount__gte=0) & Q(credited_amount__gte=0),
+                name="invoice_settled_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="invoice_external_id"
+            ),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def outstanding(self):
+        """What is still owed: total less payments and credit notes against it."""
+        return self.total - self.paid_amount - self.credited_amount
 
     def get_absolute_url(self):
         return reverse("billing:invoice_detail", args=[self.pk])
@@ -146,9 +174,12 @@ class Payment(TimeStamped):
     )
     received_on = models.DateField()
     currency = models.CharField(max_length=3)
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(0.01)])
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     method = models.CharField(max_length=40, blank=True)
     reference = models.CharField(max_length=100, blank=True)
+
+    objects = RecordQuerySet.as_manager()
+    access = LedgerPolicy()
 
     class Meta:
         ordering = ["-received_on", "-id"]
@@ -159,6 +190,9 @@ class Payment(TimeStamped):
 
 
 class CreditNote(TimeStamped):
+    """A credit to the customer: against an invoice (it reduces what the invoice owes) or on
+    account. Imported cancellations keep their lines."""
+
     number = models.CharField(max_length=30, unique=True)
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.PROTECT, related_name="credit_notes"
@@ -172,12 +206,51 @@ class CreditNote(TimeStamped):
     reason = models.CharField(max_length=255, blank=True)
     external_id = models.CharField(max_length=64, blank=True)
 
+    objects = RecordQuerySet.as_manager()
+    access = LedgerPolicy()
+
     class Meta:
         ordering = ["-issued_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="credit_positive")]
+        indexes = [models.Index(fields=["account", "-issued_on"], name="creditnote_account_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_positive"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="creditnote_external_id"
+            ),
+        ]
 
     def __str__(self):
         return self.number
+
+    def get_absolute_url(self):
+        return reverse("billing:credit_note_detail", args=[self.pk])
+
+
+class CreditNoteLine(models.Model):
+    """What was returned or cancelled (imported purchase history keeps its returns per
+    product); quantities are positive, the note credits their net amount."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    sku = models.CharField(max_length=40, blank=True)
+    description = models.TextField(blank=True)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(**MONEY)
+    net_amount = models.DecimalField(**MONEY)
+    invoice = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The original invoice of this product, when it was found",
+    )
+
+    class Meta:
+        ordering = ["credit_note", "position", "id"]
+
+    def __str__(self):
+        return self.description[:60]
 
 
 class LedgerEntry(models.Model):
@@ -209,6 +282,9 @@ class LedgerEntry(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = RecordQuerySet.as_manager()
+    access = LedgerPolicy()
 
     class Meta:
         ordering = ["account", "booked_on", "id"]

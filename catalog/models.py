@@ -1,6 +1,8 @@
 """What we sell: currencies with exchange rates, products, price books and configurable
 products (options, values and the rules between them)."""
 
+from decimal import Decimal
+
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -8,7 +10,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from core.access import RecordQuerySet
 from core.models import TimeStamped
+
+from .access import CatalogPolicy
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -24,12 +29,18 @@ class Currency(models.Model):
     )
     active = models.BooleanField(default=True)
 
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
+
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "currencies"
 
     def __str__(self):
         return self.code
+
+    def get_absolute_url(self):
+        return reverse("catalog:currency_detail", args=[self.pk])
 
 
 class ExchangeRate(models.Model):
@@ -38,9 +49,12 @@ class ExchangeRate(models.Model):
 
     currency = models.ForeignKey(Currency, on_delete=models.CASCADE, related_name="rates")
     rate = models.DecimalField(
-        max_digits=18, decimal_places=8, validators=[MinValueValidator(0.00000001)]
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
     )
     valid_from = models.DateField()
+
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
 
     class Meta:
         ordering = ["currency", "-valid_from"]
@@ -69,6 +83,9 @@ class Product(TimeStamped):
     is_configurable = models.BooleanField(
         default=False, help_text="Sold through the configurator (options and rules)"
     )
+
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
 
     class Meta:
         ordering = ["name"]
@@ -107,6 +124,9 @@ class PriceBook(TimeStamped):
     is_default = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
 
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -126,6 +146,9 @@ class PriceBookEntry(models.Model):
     price_book = models.ForeignKey(PriceBook, on_delete=models.CASCADE, related_name="entries")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
 
     class Meta:
         ordering = ["price_book", "product__name"]
@@ -149,6 +172,9 @@ class ConfigOption(models.Model):
     multiple = models.BooleanField(default=False, help_text="Several values may be chosen")
     required = models.BooleanField(default=True, help_text="A value must be chosen")
 
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
+
     class Meta:
         ordering = ["product", "position", "id"]
         constraints = [
@@ -168,6 +194,9 @@ class OptionValue(models.Model):
     )
     position = models.PositiveIntegerField(default=0)
     is_default = models.BooleanField(default=False)
+
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
 
     class Meta:
         ordering = ["option", "position", "id"]
@@ -198,6 +227,9 @@ class ConfigRule(models.Model):
     amount = models.DecimalField(
         **MONEY, null=True, blank=True, help_text="Percent or amount for price rules"
     )
+
+    objects = RecordQuerySet.as_manager()
+    access = CatalogPolicy()
 
     class Meta:
         ordering = ["product", "id"]

@@ -8,23 +8,77 @@ of rounded lines, so the page, the PDF and the order always add up.
 from __future__ import annotations
 
 import datetime
+import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from .models import Currency, ExchangeRate
 
 DEFAULT_MINOR_UNITS = 2
+# ISO 4217 exponents that are not 2, for a code with no Currency row (yet).
+ISO_MINOR_UNITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),  # fmt: skip
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+}
 
 
 class MissingRate(ValidationError):
     """No exchange rate is known for a currency (on that day)."""
 
 
+_UNITS_TTL = 60.0  # seconds; another node's change of a currency's decimals shows within this
+_units: dict[str, int] = {}
+_units_loaded_at = -_UNITS_TTL
+
+
+def _forget_units(**kwargs) -> None:
+    global _units_loaded_at
+    _units_loaded_at = -_UNITS_TTL
+
+
+post_save.connect(_forget_units, sender=Currency, dispatch_uid="money-units-save")
+post_delete.connect(_forget_units, sender=Currency, dispatch_uid="money-units-delete")
+
+
 def minor_units(code: str) -> int:
-    units = Currency.objects.filter(code=code).values_list("minor_units", flat=True).first()
-    return DEFAULT_MINOR_UNITS if units is None else units
+    """Decimals of currency ``code``: its Currency row, else ISO 4217, else 2.
+
+    All currencies' decimals are read in one query and kept for a minute in the process (a
+    board or a forecast rounds hundreds of amounts: one query, not one per amount); saving or
+    deleting a currency forgets them at once on this node."""
+    global _units, _units_loaded_at
+    now = time.monotonic()
+    if now - _units_loaded_at >= _UNITS_TTL:
+        _units = dict(Currency.objects.values_list("code", "minor_units"))
+        _units_loaded_at = now
+    units = _units.get(code)
+    if units is None:
+        return ISO_MINOR_UNITS.get(code, DEFAULT_MINOR_UNITS)
+    return units
 
 
 def quantize(amount, code: str | None = None, *, units: int | None = None) -> Decimal:
@@ -32,7 +86,9 @@ def quantize(amount, code: str | None = None, *, units: int | None = None) -> De
     if units is None:
         units = minor_units(code) if code else DEFAULT_MINOR_UNITS
     step = Decimal(1).scaleb(-units)
-    return Decimal(amount).quantize(step, rounding=ROUND_HALF_UP)
+    # A float goes through its shortest repr: 2.345 is 2.345, not 2.34499999999999997.
+    value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def base_currency() -> str:
@@ -43,15 +99,13 @@ def rate(code: str, on: datetime.date | None = None) -> Decimal:
     """Units of ``code`` per unit of the base currency, valid on ``on`` (today by default)."""
     if code == base_currency():
         return Decimal(1)
-    qs = ExchangeRate.objects.filter(currency_id=code)
-    if on is not None:
-        qs = qs.filter(valid_from__lte=on)
+    qs = ExchangeRate.objects.filter(currency_id=code, valid_from__lte=on or timezone.localdate())
     value = qs.order_by("-valid_from").values_list("rate", flat=True).first()
     if value is None:
         raise MissingRate(
             f"There is no exchange rate for {code}"
             + (f" on {on:%Y-%m-%d}" if on else "")
-            + ". Add one under Products → Currencies.",
+            + ". Add one on the Currencies page.",
             code="missing_rate",
         )
     return value
@@ -61,5 +115,19 @@ def convert(amount, from_code: str, to_code: str, on: datetime.date | None = Non
     """``amount`` in ``from_code`` expressed in ``to_code`` (rounded to its minor unit)."""
     if from_code == to_code:
         return Decimal(amount)
+    # Through the base currency, at full precision; rounded once, at the end.
     in_base = Decimal(amount) / rate(from_code, on)
     return quantize(in_base * rate(to_code, on), to_code)
+
+
+def display(amount, currency, units: int | None = None) -> str:
+    """``5,945.00 USD`` - an amount as pages show it (rounded like everywhere else).
+    ``currency`` is a code or a ``Currency`` (whose minor unit then costs no query)."""
+    if amount is None:
+        return ""
+    code = getattr(currency, "code", currency)
+    if units is None:
+        units = getattr(currency, "minor_units", None)
+    value = quantize(amount, code, units=units)
+    places = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
+    return f"{value:,.{places}f} {code}"

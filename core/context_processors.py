@@ -9,5 +9,6 @@ def navigation(request):
     return {
         "nav_items": items_for(user.role, "main"),
         "user_menu_items": items_for(user.role, "user"),
+        "sales_menu_items": items_for(user.role, "sales"),
         "current_path": request.path,
     }

@@ -17,6 +17,10 @@ SALES = {Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN}
 SUPPORT = {Role.SUPPORT_AGENT, Role.SUPPORT_MANAGER, Role.ADMIN}
 MANAGERS = {Role.SALES_MANAGER, Role.SUPPORT_MANAGER, Role.ADMIN}
 EVERYONE = set(Role)
+CATALOG_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
+
+
+S = frozenset(SALES)
 
 
 @dataclass(frozen=True)
@@ -26,14 +30,23 @@ class NavItem:
     icon: str
     roles: frozenset
     section: str  # the URL prefix that marks the item active
-    menu: str = "main"  # "main": the bar; "user": the user menu (rarely used pages)
+    menu: str = "main"  # "main": the bar; "sales": the bar's Sales menu; "user": the user menu
 
 
 NAVIGATION = (
     NavItem("Dashboard", "analytics:dashboard", "speedometer2", frozenset(MANAGERS), "/dashboard/"),
     NavItem("My day", "accounts:my_day", "calendar-check", frozenset(EVERYONE), "/my-day/"),
-    NavItem("Sales", "sales:workspace", "briefcase", frozenset(SALES), "/sales/workspace"),
-    NavItem("Leads", "sales:lead_list", "person-plus", frozenset(SALES), "/sales/leads"),
+    # The "Sales" dropdown of the bar (menu="sales"): the rep's day-to-day pages.
+    NavItem("Workspace", "sales:workspace", "briefcase", S, "/sales/workspace", "sales"),
+    NavItem("Leads", "sales:lead_list", "person-plus", S, "/sales/leads", "sales"),
+    NavItem("Pipeline", "sales:board_default", "kanban", S, "/sales/board", "sales"),
+    NavItem(
+        "Opportunities", "sales:opportunity_list", "cash-stack", S, "/sales/opportunities", "sales"
+    ),  # fmt: skip
+    NavItem("Quotes", "sales:quote_list", "file-earmark-text", S, "/sales/quotes", "sales"),
+    NavItem("Forecast", "sales:forecast", "graph-up", S, "/sales/forecast", "sales"),
+    NavItem("Orders", "billing:order_list", "bag-check", S, "/billing/orders", "sales"),
+    NavItem("Products", "catalog:product_list", "box-seam", S, "/catalog/products", "sales"),
     NavItem("Accounts", "accounts:account_list", "building", frozenset(EVERYONE), "/accounts/"),
     NavItem(
         "Contacts", "accounts:contact_list", "person-lines-fill", frozenset(EVERYONE), "/contacts/"
@@ -49,7 +62,55 @@ NAVIGATION = (
     NavItem(
         "Tickets", "service:ticket_list", "ticket-detailed", frozenset(SUPPORT), "/service/tickets"
     ),  # fmt: skip
+    NavItem(
+        "Pipelines",
+        "sales:pipeline_list",
+        "sliders",
+        frozenset({Role.SALES_MANAGER, Role.ADMIN}),
+        "/sales/pipelines/",
+        "user",
+    ),
+    NavItem(
+        "Lead assignment",
+        "sales:lead_rules",
+        "signpost-split",
+        frozenset({Role.SALES_MANAGER, Role.ADMIN}),
+        "/sales/leads/rules",
+        "user",
+    ),
+    NavItem(
+        "Quotas",
+        "sales:quota_list",
+        "bullseye",
+        frozenset({Role.SALES_MANAGER, Role.ADMIN}),
+        "/sales/quotas",
+        "user",
+    ),
     NavItem("Import", "imports:index", "upload", frozenset(EVERYONE), "/imports/", "user"),
+    NavItem(
+        "Invoices",
+        "billing:invoice_list",
+        "receipt",
+        frozenset(MANAGERS),
+        "/billing/invoices",
+        "user",
+    ),
+    NavItem(
+        "Price books",
+        "catalog:pricebook_list",
+        "journal-text",
+        CATALOG_MANAGERS,
+        "/catalog/price-books",
+        "user",
+    ),
+    NavItem(
+        "Currencies",
+        "catalog:currency_list",
+        "currency-exchange",
+        CATALOG_MANAGERS,
+        "/catalog/currencies",
+        "user",
+    ),
     NavItem(
         "Users", "users:user_list", "people", frozenset({Role.ADMIN}), "/admin-ui/users", "user"
     ),  # fmt: skip

@@ -9,7 +9,6 @@ import sales.leads.api
 import sales.pipeline.api
 import sales.quotes.api
 from accounts.api import AccountViewSet, ActivityViewSet, ContactViewSet
-from sales.api import LeadViewSet
 from service.api import TicketViewSet
 from users.api import me
 
@@ -17,7 +16,6 @@ router = DefaultRouter()
 router.register("accounts", AccountViewSet)
 router.register("contacts", ContactViewSet)
 router.register("activities", ActivityViewSet)
-router.register("leads", LeadViewSet)
 router.register("tickets", TicketViewSet)
 for part in (sales.leads.api, sales.pipeline.api, sales.quotes.api, catalog.api, billing.api):
     part.register(router)

@@ -206,7 +206,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Per client, counted in Redis (the cache) so every web node shares the counts.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_RATE_ANON", default="60/min"),
+        "user": env("API_RATE_USER", default="3000/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CRM API",
@@ -218,6 +226,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # no CDN: assets ship with drf-spectacular-sidecar
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "kind": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "sales.models.leads.Lead.Status",
+        "OpportunityStatusEnum": "sales.models.pipeline.Stage.Kind",
+        "QuoteStatusEnum": "sales.models.quotes.Quote.Status",
+        "OrderStatusEnum": "billing.models.Order.Status",
+        "InvoiceStatusEnum": "billing.models.Invoice.Status",
+        "LedgerEntryKindEnum": "billing.models.LedgerEntry.Kind",
+        "PriceBookKindEnum": "catalog.models.PriceBook.Kind",
+        "TicketStatusEnum": "service.models.Ticket.Status",
+        "AccountKindEnum": "accounts.models.Account.Kind",
+        "ActivityKindEnum": "accounts.models.Activity.Kind",
+    },
 }
 
 # Celery: Redis broker; a task is acknowledged only after it ran, and goes back to the queue
@@ -238,6 +259,14 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "core.tasks.relay_pending_events",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=15.0),
+    },
+    "expire-quotes": {  # sent/approved quotes past their validity become expired
+        "task": "sales.quotes.tasks.expire_quotes",
+        "schedule": 3600.0,
+    },
+    "train-lead-scoring": {  # learn from converted vs disqualified leads, rescore open ones
+        "task": "sales.leads.tasks.train_lead_scoring",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 # Sales: amounts are converted to this currency for the pipeline, forecast and quotas.

@@ -1,8 +1,10 @@
-"""Import a Salesforce org export (Account, Contact, AccountContactRelation, Task CSV files).
+"""Import a Salesforce org export: Account, Contact, AccountContactRelation, Campaign, Lead,
+Opportunity, CampaignMember and Task CSV files (the sales objects: ``salesforce_sales``).
 
 Every record keeps its Salesforce id as ``external_id`` ("sf:" + 18-char id), so references
 between the files are resolved through it and a second run updates instead of duplicating.
-Writes go through ``accounts.services`` (history, timeline)."""
+Writes go through the services (``accounts.services``, ``lead_save``, ``opportunity_save``:
+history, timeline, stage history). A task about a lead or an opportunity is linked to it."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from accounts.models import Account, AccountContactRelation, Activity, Channel, 
 
 from .conversion import parse_url
 from .parsing import decode
+from .salesforce_sales import SalesObjects
 
 PREFIX = "sf:"
 TASK_KINDS = {
@@ -97,7 +100,7 @@ def _address(row: dict, prefix: str, target: str) -> dict:
     }
 
 
-class SalesforceImport:
+class SalesforceImport(SalesObjects):
     def __init__(
         self, folder, *, by=None, user_map: dict | None = None, custom_to_description=False
     ):  # noqa: E501
@@ -109,6 +112,10 @@ class SalesforceImport:
         self.ignored_custom: Counter = Counter()
 
     # -- helpers ---------------------------------------------------------------------------
+    def read(self, name: str) -> list[dict]:
+        """The rows of one file of the export, deleted ones left out."""
+        return [r for r in read_csv(self.folder / name) if not _truthy(r.get("IsDeleted"))]
+
     def owner(self, sf_id: str):
         return self.user_map.get(sf_id)
 
@@ -169,7 +176,7 @@ class SalesforceImport:
             }
             self._upsert(Account, customer.account_save, "Account", sf(row["Id"]), data)
         # Parents in a second pass: a parent may come later in the file than its child.
-        ids = {sf(r["Id"]): sf(r["ParentId"]) for r in rows}
+        ids = {sf(r["Id"]): sf(r.get("ParentId")) for r in rows}
         by_ext = {a.external_id: a for a in Account.objects.filter(external_id__in=list(ids))}
         parents = {
             a.external_id: a
@@ -305,6 +312,7 @@ class SalesforceImport:
             c.external_id: c for c in Contact.objects.filter(external_id__startswith=PREFIX)
         }  # noqa: E501
         account_objs = {a.pk: a for a in Account.objects.filter(pk__in=accounts.values())}
+        leads, deals = self._related_records()
         for row in read_csv(self.folder / "Task.csv"):
             if _truthy(row.get("IsDeleted")):
                 continue
@@ -312,12 +320,18 @@ class SalesforceImport:
             who, what = row.get("WhoId") or "", row.get("WhatId") or row.get("AccountId") or ""
             contact = contacts.get(sf(who)) if who.startswith("003") else None
             account = account_objs.get(accounts.get(sf(what))) if what.startswith("001") else None
+            # a lead (WhoId) or an opportunity (WhatId): the task's related record
+            related = leads.get(sf(who)) if who.startswith("00Q") else None
+            deal = deals.get(sf(what)) if what.startswith("006") else None
+            if related is None and deal is not None:
+                related = deal[:2]
+                account = account_objs.get(deal[2]) or account
             body = row.get("Description") or ""
-            if who and contact is None:
+            if who and contact is None and not (related and who.startswith("00Q")):
                 kind = "lead" if who.startswith("00Q") else "record"
                 notes[f"WhoId is a {kind} not imported (id kept in the body)"] += 1
                 body = (body + "\n" if body else "") + f"Salesforce {kind}: {who}"
-            if what and account is None:
+            if what and account is None and deal is None:
                 notes["WhatId not imported (id kept in the body)"] += 1
                 body = (body + "\n" if body else "") + f"Salesforce record: {what}"
             if account is None and contact is not None and contact.account_id:
@@ -341,10 +355,41 @@ class SalesforceImport:
                 "assigned_to": self.owner(row.get("OwnerId")),
                 "account": account,
                 "contact": contact,
+                "related_type": related[0] if related else None,
+                "related_id": related[1] if related else None,
             }
             self._upsert(Activity, customer.activity_save, "Task", sf(row["Id"]), data)
 
+    def _related_records(self):
+        """{sf id: (content type, pk)} of the imported leads; {sf id: (content type, pk,
+        account id)} of the imported opportunities."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from sales.models import Lead, Opportunity
+
+        lead_type = ContentType.objects.get_for_model(Lead)
+        deal_type = ContentType.objects.get_for_model(Opportunity)
+        leads = {ext: (lead_type, pk) for ext, pk in self._ids(Lead).items()}
+        deals = {
+            ext: (deal_type, pk, account_id)
+            for ext, pk, account_id in Opportunity.objects.filter(
+                external_id__startswith=PREFIX
+            ).values_list("external_id", "pk", "account_id")
+        }
+        return leads, deals
+
     def run(self) -> dict[str, Stats]:
-        for step in (self.accounts, self.contacts, self.relations, self.tasks):
+        # in the order the files refer to each other
+        for step in (
+            self.accounts,
+            self.contacts,
+            self.relations,
+            self.campaigns,
+            self.leads,
+            self.opportunities,
+            self.conversions,
+            self.campaign_members,
+            self.tasks,
+        ):
             step()
         return dict(self.stats)

@@ -1,16 +1,14 @@
-from django.urls import include, path
+from django.urls import path
 
 from .forecast import urls as forecast
 from .leads import urls as leads
 from .pipeline import urls as pipeline
 from .quotes import urls as quotes
-from .views import LeadViews
 from .workspace import workspace
 
 app_name = "sales"
 urlpatterns = [
     path("workspace/", workspace, name="workspace"),
-    path("leads/", include(LeadViews.urls())),
     *leads.urlpatterns,
     *pipeline.urlpatterns,
     *quotes.urlpatterns,

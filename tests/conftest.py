@@ -43,6 +43,15 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_currency_decimals():
+    """catalog.money keeps currencies' decimals for a minute; a rolled-back test's currencies
+    (no delete signal) must not leak into the next test."""
+    from catalog import money
+
+    money._forget_units()
+
+
 @dataclass
 class Org:
     """Two sales teams, two support queues and one user of every role."""

@@ -1,5 +1,7 @@
 """Pipelines, their stages, opportunities and the stage history."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 from core.access import RecordQuerySet, SalesRecordPolicy
 from core.models import OwnedRecord, TimeStamped
@@ -178,7 +182,17 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["owner", "status", "close_date"], name="opp_owner_idx"),
             models.Index(fields=["team", "status", "close_date"], name="opp_team_idx"),
             models.Index(fields=["pipeline", "status", "stage"], name="opp_board_idx"),
-            models.Index(fields=["status", "close_date"], name="opp_close_idx"),
+            # the forecast reads open/won deals by close date: covering, index-only
+            models.Index(
+                fields=["status", "close_date"],
+                include=["owner", "team", "currency", "amount", "probability", "forecast_category"],
+                name="opp_close_idx",
+            ),  # fmt: skip
+            # list pages in their default order (close date) and sorted by amount
+            models.Index(
+                fields=["close_date", "id"], include=["owner", "team"], name="opp_list_idx"
+            ),
+            models.Index(fields=["amount", "id"], include=["owner", "team"], name="opp_amount_idx"),
             models.Index(fields=["account", "status"], name="opp_account_idx"),
             models.Index(fields=["-created_at"], name="opp_created_idx"),
             models.Index(fields=["external_id"], name="opp_external_idx"),
@@ -205,6 +219,33 @@ class Opportunity(OwnedRecord):
     @property
     def weighted_amount(self):
         return self.amount * self.probability / 100
+
+    @property
+    def last_touched_at(self):
+        """The latest of: an activity logged on the deal, a stage move, its creation."""
+        times = [t for t in (self.last_activity_at, self.stage_changed_at, self.created_at) if t]
+        return max(times) if times else None
+
+    @cached_property
+    def stale_flags(self) -> list[tuple[str, str]]:
+        """Why an open deal needs attention: ``[(code, label)]``, empty when it is fine.
+        The same rules as ``sales.pipeline.selectors.filter_stale`` (the list filter)."""
+        if self.status != Stage.Kind.OPEN:
+            return []
+        flags = []
+        days = stale_days()
+        touched = self.last_touched_at
+        if touched and touched < timezone.now() - datetime.timedelta(days=days):
+            idle = (timezone.now() - touched).days
+            flags.append(("inactive", f"No activity for {idle} days"))
+        if self.close_date and self.close_date < timezone.localdate():
+            flags.append(("overdue", "Close date passed"))
+        return flags
+
+
+def stale_days() -> int:
+    """``settings.SALES_STALE_DAYS``: days without activity after which an open deal is stale."""
+    return int(getattr(settings, "SALES_STALE_DAYS", 30))
 
 
 class StageChange(models.Model):

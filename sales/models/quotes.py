@@ -109,7 +109,7 @@ class Quote(OwnedRecord):
             models.CheckConstraint(
                 condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
                 name="quote_discount_range",
-                violation_error_message="A discount must be between 0 and 100 %.",
+                violation_error_message="A discount must be between 0 and 100 %%.",
             ),
             models.CheckConstraint(condition=Q(shipping__gte=0), name="quote_shipping_positive"),
         ]

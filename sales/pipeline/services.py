@@ -1,8 +1,10 @@
 """Every write to an opportunity goes through here: the form, the board, the API, lead
-conversion, an accepted quote and the imports. Stage history, probability, status and the
-optimistic lock are kept in one place."""
+conversion, an accepted quote and the imports. Stage history, probability, status, the 360°
+timeline and the optimistic lock are kept in one place."""
 
 from __future__ import annotations
+
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import Opportunity, Pipeline, Stage, StageChange
+from . import timeline
 
 # name, probability, kind, forecast category
 DEFAULT_PIPELINES = {
@@ -28,6 +31,7 @@ DEFAULT_PIPELINES = {
         ("Churned", 0, "lost", "omitted"),
     ],
 }
+LOST_NEEDS_REASON = "Say why the deal was lost (choose a reason)."
 
 
 class StaleRecord(ValidationError):
@@ -50,11 +54,55 @@ def default_pipeline() -> Pipeline:
                           forecast_category=cat)
                     for i, (n, prob, kind, cat) in enumerate(stages)
                 )  # fmt: skip
+        if not Pipeline.objects.filter(is_default=True).exists():
+            # Pipelines existed under these names without a default: make the first one it.
+            first = Pipeline.objects.order_by("position", "pk").first()
+            Pipeline.objects.filter(pk=first.pk).update(is_default=True)
     return Pipeline.objects.get(is_default=True)
 
 
 def first_open_stage(pipeline: Pipeline) -> Stage:
     return pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("position").first()
+
+
+def validate_currency(code: str) -> str:
+    """A deal's currency: the base currency, or an active catalog currency with an exchange
+    rate (the board and the forecast convert every amount into the base currency). Before the
+    catalog has any currency, any three-letter code."""
+    from catalog import money
+    from catalog.models import Currency
+
+    code = (code or "").strip().upper()
+    if code == money.base_currency():
+        return code
+    if not Currency.objects.exists():  # no catalog currencies yet: any ISO-looking code
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValidationError(
+                {"currency": "Use the three-letter ISO code, e.g. EUR."}, code="currency"
+            )
+        return code
+    if not Currency.objects.filter(code=code, active=True).exists():
+        raise ValidationError(
+            {"currency": f"“{code}” is not one of the active currencies."}, code="currency"
+        )
+    try:
+        money.rate(code)
+    except money.MissingRate as exc:
+        raise ValidationError({"currency": exc.messages}, code="missing_rate") from None
+    return code
+
+
+def _default_team_id(owner) -> int | None:
+    from users.models import Team
+
+    if owner is None:
+        return None
+    return (
+        Team.objects.filter(memberships__user=owner, kind=Team.Kind.SALES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _apply_stage(opp: Opportunity, stage: Stage, *, keep_probability: bool) -> None:
@@ -70,6 +118,7 @@ def _apply_stage(opp: Opportunity, stage: Stage, *, keep_probability: bool) -> N
     else:
         opp.closed_at = None
         opp.close_reason = ""
+        opp.close_note = ""
 
 
 def opportunity_save(
@@ -77,14 +126,24 @@ def opportunity_save(
 ) -> Opportunity:
     """Create or change an opportunity from cleaned data (model field names → values; M2M
     fields as lists). ``expected_version`` is the version the user's form was built from: if
-    somebody saved in between, ``StaleRecord`` is raised and nothing is written."""
+    somebody saved in between, ``StaleRecord`` is raised and nothing is written.
+
+    ``probability`` absent or None follows the stage; a number overrides it until the deal
+    is closed. Moving into a won/lost stage sets ``closed_at`` and, unless given, the close
+    date to today; a lost deal needs a ``close_reason``."""
     data = dict(data)
     m2m = {name: data.pop(name) for name in ("products", "competitors") if name in data}
+    if "probability" in data and data["probability"] is None:
+        data.pop("probability")
+        follow_stage = True
+    else:
+        follow_stage = False
     with transaction.atomic():
         created = opportunity is None
         if created:
             opp = Opportunity()
             before_stage_id = None
+            before = {}
         else:
             opp = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
             if expected_version is not None and opp.version != expected_version:
@@ -94,6 +153,9 @@ def opportunity_save(
                     code="stale",
                 )
             before_stage_id = opp.stage_id
+            before = timeline.snapshot(opp)
+        if "currency" in data and (created or data["currency"] != opp.currency):
+            data["currency"] = validate_currency(data["currency"])
         probability_given = "probability" in data
         for name, value in data.items():
             setattr(opp, name, value)
@@ -101,16 +163,30 @@ def opportunity_save(
             pipeline = opp.pipeline if opp.pipeline_id else default_pipeline()
             opp.stage = first_open_stage(pipeline)
         stage = Stage.objects.get(pk=opp.stage_id)
-        if probability_given and not created and before_stage_id == stage.pk:
+        opp.stage = stage
+        if follow_stage and not stage.is_closed:
+            opp.probability = stage.probability
+            opp.probability_overridden = False
+        elif probability_given and not created and before_stage_id == stage.pk:
             opp.probability_overridden = opp.probability != stage.probability
+        if stage.is_closed and before_stage_id == stage.pk:
+            opp.probability, opp.probability_overridden = stage.probability, False
         if before_stage_id != stage.pk:
             _apply_stage(opp, stage, keep_probability=False)
             if probability_given and not stage.is_closed and data["probability"] is not None:
                 opp.probability = data["probability"]
                 opp.probability_overridden = opp.probability != stage.probability
             opp.stage_changed_at = timezone.now()
+            if stage.is_closed and "close_date" not in data:
+                opp.close_date = timezone.localdate()  # the actual close date from now on
+        if stage.kind == Stage.Kind.LOST and not opp.close_reason:
+            raise ValidationError({"close_reason": LOST_NEEDS_REASON}, code="lost_reason")
+        if opp.contact_id and not opp.account_id and opp.contact.account_id:
+            opp.account_id = opp.contact.account_id
         if created:
             opp.owner = opp.owner if opp.owner_id else by
+            if "team" not in data and not opp.team_id:
+                opp.team_id = _default_team_id(opp.owner)
         else:
             opp.version = F("version") + 1
         opp.full_clean(exclude=["version", "owner", "team", "pipeline", "stage"])
@@ -129,6 +205,7 @@ def opportunity_save(
                 currency=opp.currency,
                 probability=opp.probability,
             )
+        timeline.record_opportunity(opp, before=before, before_stage_id=before_stage_id, by=by)
     return opp
 
 
@@ -142,7 +219,13 @@ def opportunity_move(
 
 
 def opportunity_close(
-    *, opportunity: Opportunity, won: bool, by, reason: str = "", note: str = ""
+    *,
+    opportunity: Opportunity,
+    won: bool,
+    by,
+    reason: str = "",
+    note: str = "",
+    expected_version: int | None = None,
 ) -> Opportunity:
     """Won or lost: moves to the pipeline's (first) won or lost stage."""
     kind = Stage.Kind.WON if won else Stage.Kind.LOST
@@ -152,4 +235,29 @@ def opportunity_close(
     data = {"stage": stage, "close_reason": reason, "close_note": note}
     if opportunity.status == kind:
         data.pop("stage")
-    return opportunity_save(opportunity=opportunity, data=data, by=by)
+    return opportunity_save(
+        opportunity=opportunity, data=data, by=by, expected_version=expected_version
+    )
+
+
+def opportunity_delete(*, opportunity: Opportunity, by) -> None:
+    """Deletes the deal, its stage history and its timeline entries (a deal with quotes or
+    orders is protected: ``ProtectedError``)."""
+    with transaction.atomic():
+        timeline.forget(opportunity)
+        opportunity.delete()
+
+
+def stages_changed(stage: Stage) -> int:
+    """A stage's default probability or forecast category changed: open deals in it that
+    follow the stage take the new values (a save: their version moves on)."""
+    if stage.is_closed:
+        return 0
+    return Opportunity.objects.filter(
+        stage=stage, status=Stage.Kind.OPEN, probability_overridden=False
+    ).update(
+        probability=stage.probability,
+        forecast_category=stage.forecast_category,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )

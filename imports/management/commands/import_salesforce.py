@@ -6,8 +6,10 @@ from users.models import User
 
 class Command(BaseCommand):
     help = (
-        "Import a Salesforce export folder (Account, Contact, AccountContactRelation, Task CSV). "
-        "Salesforce ids are kept as external ids; running it again updates instead of duplicating."
+        "Import a Salesforce export folder (Account, Contact, AccountContactRelation, Campaign, "
+        "Lead, Opportunity, CampaignMember, Task CSV). Salesforce ids are kept as external ids; "
+        "running it again updates instead of duplicating. Opportunity stages map to the default "
+        "pipeline by name; unknown stage names are created in a pipeline called Salesforce."
     )
 
     def add_arguments(self, parser):

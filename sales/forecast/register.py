@@ -1,0 +1,6 @@
+"""Hooks this part of sales adds to the rest of the product (timeline kinds, key figures,
+account panels, search providers). Called once from ``SalesConfig.ready()``."""
+
+
+def register():
+    pass

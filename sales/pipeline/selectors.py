@@ -1,0 +1,224 @@
+"""Reads of the pipeline: the stale-deal rule in SQL and the kanban board's columns.
+
+The board stays quick with 10,000 open deals: its figures are one aggregate grouped by stage
+and currency (a handful of rows, converted into the base currency in Python), and it renders
+at most ``CARDS_PER_COLUMN`` cards per column, picked by one window query.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Window
+from django.db.models.functions import Greatest, RowNumber
+from django.utils import timezone
+
+from ..models import Opportunity, Pipeline, Stage
+from ..models.pipeline import stale_days
+
+CARDS_PER_COLUMN = 50
+CARD_ORDER = ("close_date", "-amount", "pk")
+CARD_RELATED = ("account", "owner", "stage")
+
+
+# -- stale deals --------------------------------------------------------------------------------
+
+
+def with_touched(queryset):
+    """``touched``: the latest of the last activity, the last stage move and the creation
+    (PostgreSQL's GREATEST skips NULLs)."""
+    return queryset.alias(touched=Greatest("last_activity_at", "stage_changed_at", "created_at"))
+
+
+def filter_stale(queryset, kind: str = "any"):
+    """Open deals with no activity for ``SALES_STALE_DAYS`` (``inactive``), whose close date
+    has passed (``overdue``), or either (``any``). Same rules as ``Opportunity.stale_flags``."""
+    cutoff = timezone.now() - datetime.timedelta(days=stale_days())
+    inactive = Q(touched__lt=cutoff)
+    overdue = Q(close_date__lt=timezone.localdate())
+    condition = {"inactive": inactive, "overdue": overdue}.get(kind, inactive | overdue)
+    return with_touched(queryset).filter(condition, status=Stage.Kind.OPEN)
+
+
+# -- months -------------------------------------------------------------------------------------
+
+
+def month_range(value: str) -> tuple[datetime.date, datetime.date] | None:
+    """``"2026-05"`` → (first day, first day of the next month); None if malformed."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        start = datetime.date(year, month, 1)
+    except (ValueError, TypeError):
+        return None
+    end = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+# -- the board ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    count: int = 0
+    total: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+
+
+@dataclass
+class Column:
+    stage: Stage
+    figures: Figures
+    cards: list = field(default_factory=list)
+    more: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage.kind == Stage.Kind.OPEN
+
+
+@dataclass
+class Board:
+    pipeline: Pipeline
+    columns: list[Column]  # open stages, in order
+    drop_zones: list[Column]  # won and lost stages (figures: closed in the month)
+    totals: Figures
+    base_currency: str
+    missing_rates: list[str]
+    closed_month: tuple[datetime.date, datetime.date]
+
+    def column(self, stage_id) -> Column | None:
+        return next((c for c in self.columns + self.drop_zones if c.stage.pk == stage_id), None)
+
+
+class _Converter:
+    """Amounts into the base currency with one rate look-up per currency (``catalog.money``'s
+    rates and rounding); currencies without a rate are reported and left out."""
+
+    def __init__(self):
+        from catalog import money
+
+        self.money = money
+        self.base = money.base_currency()
+        self.rates: dict[str, Decimal | None] = {}
+        self.missing: set[str] = set()
+
+    def __call__(self, amount, code: str) -> Decimal | None:
+        if amount is None:
+            return Decimal(0)
+        if code == self.base:
+            return Decimal(amount)
+        if code not in self.rates:
+            try:
+                self.rates[code] = self.money.rate(code)
+            except self.money.MissingRate:
+                self.rates[code] = None
+        rate = self.rates[code]
+        if rate is None:
+            self.missing.add(code)
+            return None
+        return self.money.quantize(Decimal(amount) / rate, self.base)
+
+
+def board_queryset(user, pipeline: Pipeline, *, owner=None, team=None, month=None):
+    """The deals of the pipeline the user may see, narrowed by the board's filters."""
+    qs = Opportunity.objects.visible_to(user).filter(pipeline=pipeline)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    if team is not None:
+        qs = qs.filter(team=team)
+    if month is not None:
+        qs = qs.filter(close_date__gte=month[0], close_date__lt=month[1])
+    return qs
+
+
+def _figures(queryset, stages, closed_month) -> tuple[dict[int, Figures], list[str]]:
+    """Per stage: count, sum and weighted sum in the base currency. Open deals all; won and
+    lost ones closed in ``closed_month``. One query grouped by stage and currency."""
+    weighted = ExpressionWrapper(
+        F("amount") * F("probability"), output_field=DecimalField(max_digits=20, decimal_places=2)
+    )
+    start, end = closed_month
+    rows = (
+        queryset.filter(
+            Q(status=Stage.Kind.OPEN)
+            | Q(
+                status__in=[Stage.Kind.WON, Stage.Kind.LOST],
+                close_date__gte=start,
+                close_date__lt=end,
+            )
+        )  # fmt: skip
+        .values("stage_id", "currency")
+        .annotate(n=Count("pk"), total=Sum("amount"), weighted=Sum(weighted))
+        .order_by()
+    )
+    convert = _Converter()
+    figures = {stage.pk: Figures() for stage in stages}
+    for row in rows:
+        fig = figures.get(row["stage_id"])
+        if fig is None:
+            continue
+        total = convert(row["total"], row["currency"])
+        fig.count += row["n"]
+        if total is None:
+            continue
+        fig.total += total
+        fig.weighted += convert(row["weighted"] / 100, row["currency"])
+    return figures, sorted(convert.missing)
+
+
+def _top_cards(queryset, stage_ids) -> dict[int, list]:
+    """The first ``CARDS_PER_COLUMN`` + 1 open deals of each stage (the extra one says "show
+    more"): ids by one window query, then those rows with their joins."""
+    order = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in CARD_ORDER]
+    ranked = (
+        queryset.filter(status=Stage.Kind.OPEN, stage_id__in=stage_ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=order))
+        .filter(rank__lte=CARDS_PER_COLUMN + 1)
+        .values_list("pk", flat=True)
+    )
+    rows = Opportunity.objects.filter(pk__in=list(ranked)).select_related(*CARD_RELATED)
+    by_stage: dict[int, list] = {pk: [] for pk in stage_ids}
+    for opp in rows.order_by("stage_id", *CARD_ORDER):
+        by_stage[opp.stage_id].append(opp)
+    return by_stage
+
+
+def build_board(
+    user, pipeline: Pipeline, *, owner=None, team=None, month=None, with_cards: bool = True
+) -> Board:
+    stages = list(pipeline.stages.all())
+    queryset = board_queryset(user, pipeline, owner=owner, team=team, month=month)
+    today = timezone.localdate()
+    closed_month = month or month_range(f"{today:%Y-%m}")
+    figures, missing = _figures(queryset, stages, closed_month)
+    open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
+    cards = _top_cards(queryset, open_ids) if open_ids and with_cards else {}
+    columns, zones, totals = [], [], Figures()
+    for stage in stages:
+        fig = figures[stage.pk]
+        if stage.kind == Stage.Kind.OPEN:
+            shown = cards.get(stage.pk, [])
+            columns.append(
+                Column(stage, fig, shown[:CARDS_PER_COLUMN], len(shown) > CARDS_PER_COLUMN)
+            )
+            totals.count += fig.count
+            totals.total += fig.total
+            totals.weighted += fig.weighted
+        else:
+            zones.append(Column(stage, fig))
+    from catalog import money
+
+    return Board(pipeline, columns, zones, totals, money.base_currency(), missing, closed_month)
+
+
+def column_page(user, pipeline, stage, *, offset: int, owner=None, team=None, month=None):
+    """The next cards of one column ("show more"): (cards, more)."""
+    queryset = board_queryset(user, pipeline, owner=owner, team=team, month=month)
+    rows = list(
+        queryset.filter(stage=stage, status=Stage.Kind.OPEN)
+        .select_related(*CARD_RELATED)
+        .order_by(*CARD_ORDER)[offset : offset + CARDS_PER_COLUMN + 1]
+    )
+    return rows[:CARDS_PER_COLUMN], len(rows) > CARDS_PER_COLUMN
