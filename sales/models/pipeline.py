@@ -193,6 +193,12 @@ class Opportunity(OwnedRecord):
                 fields=["close_date", "id"], include=["owner", "team"], name="opp_list_idx"
             ),
             models.Index(fields=["amount", "id"], include=["owner", "team"], name="opp_amount_idx"),
+            # the list filtered by stage (open stages hold deals closing later than most rows)
+            models.Index(
+                fields=["stage", "close_date", "id"],
+                include=["owner", "team"],
+                name="opp_stage_idx",
+            ),
             models.Index(fields=["account", "status"], name="opp_account_idx"),
             models.Index(fields=["-created_at"], name="opp_created_idx"),
             models.Index(fields=["external_id"], name="opp_external_idx"),
