@@ -57,9 +57,12 @@ def test_maven_deals_become_opportunities_once(people_and_accounts):
     assert Counter(opps.values_list("status", flat=True)) == {
         "won": 4238, "lost": 2473, "open": 2089
     }  # fmt: skip
-    assert Counter(opps.filter(status="open").values_list("stage__name", flat=True)) == {
-        "Prospecting": 500, "Proposal": 1589
-    }  # fmt: skip
+    open_by_stage = Counter(opps.filter(status="open").values_list("stage__name", flat=True))
+    assert open_by_stage["Prospecting"] == 500
+    # the 1,589 open "Engaging" deals are spread over the middle stages
+    middle = {k: v for k, v in open_by_stage.items() if k != "Prospecting"}
+    assert set(middle) == {"Qualification", "Proposal", "Negotiation"}
+    assert sum(middle.values()) == 1589 and min(middle.values()) > 300
     assert opps.filter(account__isnull=True).count() == 1425
 
     # One deal in detail: owner, team, product ("GTXPro" is the catalog's "GTX Pro"), amount.

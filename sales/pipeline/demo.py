@@ -3,7 +3,9 @@ Maven Analytics' CRM Sales Opportunities (``sales_pipeline.csv``, public domain)
 opportunities of the default pipeline, with their stage history, timeline entries, products,
 owners (the agents) and teams.
 
-* Stages: Prospecting → Prospecting, Engaging → Proposal, Won → Won, Lost → Lost.
+* Stages: Prospecting → Prospecting; Engaging → Qualification, Proposal or Negotiation while
+  open (spread by a hash of the id, so the board and the forecast's commit are not empty),
+  Proposal in the history of closed deals; Won → Won, Lost → Lost.
 * Dates are shifted by whole weeks so that the latest close date of the file (2017) falls in
   the current week; open deals (the file has no close date for them) expect to close in the
   coming months, a few are overdue.
@@ -127,10 +129,14 @@ class _Plan:
             else today - datetime.timedelta(days=1 + _hash(key + "c", 45))
         )
         stage = stages[kind]
+        if kind == "Engaging":  # still open: somewhere in the middle of the pipeline
+            middle = stages["Engaging, open"]
+            stage = middle[_hash(key + "s", len(middle))]
         # (from stage, to stage, day) — the history, oldest first
         moves = [(None, stages["Prospecting"], created)]
         if kind != "Prospecting":
-            moves.append((stages["Prospecting"], stages["Engaging"], engage))
+            engaged = stage if kind == "Engaging" else stages["Engaging"]
+            moves.append((stages["Prospecting"], engaged, engage))
         if kind in ("Won", "Lost"):
             close = datetime.date.fromisoformat(row["close_date"]) + shift
             moves.append((stages["Engaging"], stage, close))
@@ -186,6 +192,7 @@ def load(*, users, accounts, stdout):
     stages = {
         "Prospecting": first_open_stage(pipeline),
         "Engaging": proposal,
+        "Engaging, open": opened[1:] or [proposal],
         "Won": by_kind[Stage.Kind.WON],
         "Lost": by_kind[Stage.Kind.LOST],
     }
