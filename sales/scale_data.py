@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import secrets
 import time
 from decimal import Decimal
 
@@ -35,7 +34,6 @@ from django.core.management.base import CommandError
 from django.db import connection, models, transaction
 from psycopg.copy import QueuedLibpqWriter
 
-from accounts.models import Account, Contact
 from accounts.scale_vocabulary import (
     COMPANY_NOUNS,
     COMPANY_WORDS,
@@ -47,56 +45,36 @@ from accounts.scale_vocabulary import (
     TITLES,
     ascii_slug,
 )
-from catalog.models import Currency, ExchangeRate, Product
+from catalog.models import Currency, ExchangeRate
 from sales.models import (
-    AssignmentRule,
     Lead,
     Opportunity,
     Pipeline,
-    Quota,
-    Quote,
-    QuoteLine,
     Stage,
     StageChange,
 )
 from sales.pipeline.services import DEFAULT_PIPELINES, default_pipeline
 from users.models import Role, Team, TeamMembership, User
 
-MARKER = "bench:"  # Opportunity.external_id "bench:<n>"
-LEAD_MARKER = "bench-lead:"  # Lead.external_id "bench-lead:<n>"
-MANAGER = "bench.manager"
-TEAM_NAME = "Bench team {:02}"
-REP_NAME = "bench.rep.{:02}"
-PIPELINE_NAME = "Bench pipeline"
-QUOTE_NUMBER = "BENCH-Q-200"
-PRODUCT_SKU = "BENCH-{:03}"
-TEAMS, REPS_PER_TEAM, QUARTERS = 10, 8, 8
-CURRENCIES = {"USD": ("US dollar", "$", Decimal("1")), "EUR": ("Euro", "€", Decimal("0.92")),
-              "GBP": ("Pound sterling", "£", Decimal("0.79"))}  # per USD  # fmt: skip
-# (name, countries, sources, min employees, team number): first match wins, as in the app.
-RULES = [
-    ("Enterprise partners", [], ["Partner"], 500, 10),
-    ("Trade show leads", [], ["Trade show"], None, 9),
-    ("Italy enterprise", ["Italy"], [], 200, 1),
-    ("Italy", ["Italy"], [], None, 2),
-    ("DACH", ["Germany", "Austria", "Switzerland"], [], None, 3),
-    ("UK and Ireland", ["United Kingdom", "Ireland"], [], None, 4),
-    ("France", ["France"], [], None, 5),
-    ("Iberia", ["Spain", "Portugal"], [], None, 6),
-    ("Benelux, Nordics, Poland", ["Netherlands", "Belgium", "Sweden", "Poland"], [], None, 7),
-    ("North America", ["United States", "Canada"], [], None, 8),
-]
-LEAD_SOURCES = ["Web", "Web", "Import", "Campaign", "Referral", "Partner", "Trade show",
-                "Cold call"]  # fmt: skip
-UNROUTED = [("Tokyo", "Kanto", "Japan"), ("São Paulo", "SP", "Brazil"),
-            ("Sydney", "NSW", "Australia"), ("Bengaluru", "Karnataka", "India")]  # fmt: skip
-DEAL_KINDS = ["new logo", "expansion", "renewal", "upgrade", "pilot", "migration",
-              "support plan", "licences", "rollout", "framework agreement"]  # fmt: skip
-NEXT_STEPS = ["", "Send the proposal", "Schedule a demo", "Call the buyer", "Security review",
-              "Legal review of the contract", "Meet the CFO", "Trial set-up"]  # fmt: skip
-LOST_REASONS = ["price", "product", "competitor", "no_decision", "timing", "other"]
-FAMILIES = ["Hardware", "Software", "Services", "Support", "Training"]
-HOT_SHARE = 0.004  # of the deals, on the busiest account (the account page benchmark)
+from .scale_extras import ExtrasMixin
+from .scale_names import (  # noqa: F401  (the bench and its tests import these names from here)
+    CURRENCIES,
+    DEAL_KINDS,
+    HOT_SHARE,
+    LEAD_MARKER,
+    LEAD_SOURCES,
+    LOST_REASONS,
+    MANAGER,
+    MARKER,
+    NEXT_STEPS,
+    PIPELINE_NAME,
+    QUOTE_NUMBER,
+    REP_NAME,
+    REPS_PER_TEAM,
+    TEAM_NAME,
+    TEAMS,
+    UNROUTED,
+)
 
 
 def _ts(epoch: float) -> str:
@@ -139,7 +117,7 @@ def copy_defaults(model, columns: list[str]) -> dict[str, str]:
     return extra
 
 
-class SalesScaleData:
+class SalesScaleData(ExtrasMixin):
     """One generation; progress lines (with timings) go to ``stdout``."""
 
     def __init__(self, stdout, seed: int = 2026):
@@ -453,107 +431,6 @@ class SalesScaleData:
                    "score_explanation"]  # fmt: skip
         count = self.timed(f"leads ({n:,}, unassigned)", self.copy, Lead, columns, rows())
         self.copied[Lead] = (first, first + count - 1)
-
-    # -- quotas, rules, products, the 200-line quote -------------------------------------------
-    def extras(self, quote_lines: int):
-        self.quotas()
-        for position, (name, countries, sources, min_employees, team) in enumerate(RULES):
-            AssignmentRule.objects.get_or_create(
-                name=f"Bench: {name}",
-                defaults={"position": position, "countries": countries, "sources": sources,
-                          "min_employees": min_employees, "team": self.teams[team - 1]},
-            )  # fmt: skip
-        products = self.products()
-        if quote_lines and not Quote.objects.filter(number=QUOTE_NUMBER).exists():
-            self.quote(products, quote_lines)
-
-    def quotas(self):
-        won = (
-            Opportunity.objects.filter(
-                external_id__startswith=MARKER, status=Stage.Kind.WON
-            ).aggregate(s=models.Sum("amount"))["s"]
-            or 0
-        )
-        per_quarter = max(Decimal(10_000), Decimal(won) / len(self.reps) / 12)
-        quarter = (self.today.month - 1) // 3
-        starts = []
-        for q in range(quarter - 4, quarter - 4 + QUARTERS):
-            year, index = self.today.year + q // 4, q % 4
-            starts.append(dt.date(year, index * 3 + 1, 1))
-        Quota.objects.bulk_create(
-            [
-                Quota(user_id=rep, period=Quota.Period.QUARTER, start=start,
-                      currency=settings.CRM_BASE_CURRENCY,
-                      amount=(per_quarter * Decimal(self.rng.uniform(0.8, 1.25)) / 1000).quantize(
-                          Decimal(1)) * 1000)
-                for rep in self.reps
-                for start in starts
-            ],
-            ignore_conflicts=True,
-        )  # fmt: skip
-
-    def products(self) -> list[Product]:
-        base = settings.CRM_BASE_CURRENCY
-        Currency.objects.get_or_create(code=base, defaults={"name": base})
-        existing = set(
-            Product.objects.filter(sku__startswith="BENCH-").values_list("sku", flat=True)
-        )
-        rng = random.Random(7)
-        Product.objects.bulk_create(
-            Product(sku=PRODUCT_SKU.format(i), currency_id=base, family=FAMILIES[i % 5],
-                    name=f"{rng.choice(COMPANY_WORDS)} {FAMILIES[i % 5].lower()} {i:03}",
-                    unit_price=Decimal(rng.randrange(20, 20_000)),
-                    tax_rate=Decimal(rng.choice([0, 10, 20, 22])))
-            for i in range(1, 41)
-            if PRODUCT_SKU.format(i) not in existing
-        )  # fmt: skip
-        return list(Product.objects.filter(sku__startswith="BENCH-").order_by("sku"))
-
-    def quote(self, products, n_lines: int):
-        deal = (
-            Opportunity.objects.filter(
-                external_id__startswith=MARKER, pipeline__name=PIPELINE_NAME, status="open"
-            )
-            .exclude(owner=None)
-            .exclude(account=None)
-            .order_by("id")
-            .first()
-        )
-        if deal is None:
-            return
-        contact = Contact.objects.filter(account_id=deal.account_id).order_by("id").first()
-        quote = Quote.objects.create(
-            number=QUOTE_NUMBER, opportunity=deal, account_id=deal.account_id, contact=contact,
-            owner_id=deal.owner_id, team_id=deal.team_id, currency=settings.CRM_BASE_CURRENCY,
-            title=f"Proposal for {Account.objects.get(pk=deal.account_id).name}",
-            valid_until=self.today + dt.timedelta(days=30), token_nonce=secrets.token_hex(8),
-            terms="Payment 30 days net. Prices exclude shipping.",
-        )  # fmt: skip
-        rng = random.Random(200)
-        lines = []
-        for i in range(n_lines):
-            product = products[i % len(products)]
-            text = product.name
-            if i % 7 == 0:
-                text += "\nIncludes installation, configuration and a two-hour hand-over."
-            lines.append(
-                QuoteLine(quote=quote, position=i + 1, product=product, description=text,
-                          quantity=Decimal(rng.randint(1, 50)), unit_price=product.unit_price,
-                          discount_percent=Decimal(rng.choice([0, 0, 0, 5, 10])),
-                          tax_rate=product.tax_rate)
-            )  # fmt: skip
-        try:
-            from sales.quotes import totals
-        except ImportError:  # the quote totals are left to the quote service
-            QuoteLine.objects.bulk_create(lines)
-            return
-        figures = totals.for_quote(quote, lines)
-        for line, amounts in zip(lines, figures.lines, strict=True):
-            line.net_amount, line.tax_amount = amounts.net, amounts.tax
-        QuoteLine.objects.bulk_create(lines)
-        for name in ("subtotal", "discount_total", "tax_total", "total", "max_discount_percent"):
-            setattr(quote, name, getattr(figures, name))
-        quote.save()
 
     # -- after the load --------------------------------------------------------------------------
     def reset_sequences(self):
