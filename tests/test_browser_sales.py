@@ -126,8 +126,11 @@ def test_board_quote_approval_and_customer_acceptance(
     # 3. A 15 % discount is above the rep's 10 % limit: it needs a manager.
     rep.get_by_role("button", name=re.compile("Edit discount")).click()
     header = rep.get_by_test_id("header-form")
+    expect(rep.locator("#quote-header")).to_have_class(re.compile(r"\bshow\b"))  # opened
     header.get_by_label("Quote discount").fill("15")
+    expect(header.get_by_label("Quote discount")).to_have_value("15")
     header.get_by_role("button", name="Save").click()
+    expect(rep.locator("main")).to_contain_text("Quote saved", timeout=15000)
     expect(rep.locator("main")).to_contain_text("must approve it before it can be sent")
     expect(rep.get_by_role("button", name="Send to customer")).to_have_count(0)
     rep.get_by_role("button", name="Request approval").click()
