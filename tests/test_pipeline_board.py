@@ -349,3 +349,37 @@ def test_cards_show_stale_badges(client, org, board_url, settings):
     client.force_login(org.rep)
     html = client.get(board_url).content.decode()
     assert 'data-stale="inactive"' in html and 'data-stale="overdue"' in html
+
+
+def test_card_urls_are_the_move_and_close_views(client, org, deal, board_url):
+    """A card builds its move/close URLs from the deal's own (one reverse per card)."""
+    client.force_login(org.rep)
+    html = client.get(board_url).content.decode()
+    card = re.search(rf'<article[^>]*id="card-{deal.pk}"[^>]*>', html).group(0)
+    assert f'data-move-url="{reverse("sales:opportunity_move", args=[deal.pk])}"' in card
+    assert f'data-close-url="{reverse("sales:opportunity_close", args=[deal.pk])}"' in card
+
+
+def test_move_page_without_javascript(client, org, deal, board_url):
+    """A card's "Move…" opens a page with the stages; its form moves the deal and comes back."""
+    client.force_login(org.rep)
+    html = client.get(board_url).content.decode()
+    link = re.search(rf'href="(/[^"]*/{deal.pk}/move/\?return_url=[^"]+)"', html).group(1)
+    page = client.get(link.replace("&amp;", "&"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="stage"' in body and "(won)" in body and "Mark lost" in body
+    assert f'name="return_url" value="{board_url}"' in body
+    response = client.post(
+        reverse("sales:opportunity_move", args=[deal.pk]),
+        {"stage": stage("Proposal").pk, "version": deal.version, "return_url": board_url},
+    )
+    assert response.status_code == 302 and response["Location"] == board_url
+    deal.refresh_from_db()
+    assert deal.stage == stage("Proposal")
+
+
+def test_move_page_of_another_teams_deal_is_404(client, org):
+    other = OpportunityFactory(owner=org.other_rep, team=org.other_team)
+    client.force_login(org.rep)
+    assert client.get(reverse("sales:opportunity_move", args=[other.pk])).status_code == 404

@@ -60,6 +60,12 @@ class User(AbstractUser):
         return reverse("users:user_detail", args=[self.pk])
 
     @property
+    def initials(self) -> str:
+        """Two letters for avatars on cards: first and last name, else the username's first."""
+        letters = (self.first_name[:1] + self.last_name[:1]) or self.username[:1]
+        return letters.upper()
+
+    @property
     def has_role(self) -> bool:
         return bool(self.role) and self.is_active
 

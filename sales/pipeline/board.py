@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core import access
 from core.access import Action
@@ -41,10 +41,12 @@ def _card_context(pipeline, form, stages) -> dict:
     """What every card needs: the stages it may move to and the board to come back to."""
     query = {k: v for k, v in (form.data or {}).items() if v and k in form.fields}
     qs = urlencode(query)
+    board_url = reverse("sales:board", args=[pipeline.pk]) + (f"?{qs}" if qs else "")
     return {
         "pipeline": pipeline,
         "filter_qs": qs,
-        "board_url": reverse("sales:board", args=[pipeline.pk]) + (f"?{qs}" if qs else ""),
+        "board_url": board_url,
+        "return_qs": urlencode({"return_url": board_url}),
         "open_stages": [s for s in stages if s.kind == Stage.Kind.OPEN],
         "won_stages": [s for s in stages if s.kind == Stage.Kind.WON],
     }
@@ -117,12 +119,25 @@ def _back(request, opp) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def opportunity_move(request, pk):
     """POST ``stage`` (+ ``version``, the card's): ``services.opportunity_move``. A move into a
-    lost stage needs ``close_reason``; without it the board opens the reason dialog."""
+    lost stage needs ``close_reason``; without it the board opens the reason dialog.
+    GET: the move page (a card's "Move…" without dragging: keyboard, no JavaScript)."""
     opp = get_object_or_404(Opportunity.objects.select_related("pipeline", "stage"), pk=pk)
     access.check(request.user, opp, Action.CHANGE)
+    if request.method == "GET":
+        stages = list(opp.pipeline.stages.all())
+        return render(
+            request,
+            "sales/pipeline/move.html",
+            {
+                "object": opp,
+                "open_stages": [s for s in stages if s.kind == Stage.Kind.OPEN],
+                "won_stages": [s for s in stages if s.kind == Stage.Kind.WON],
+                "return_url": _back(request, opp),
+            },
+        )
     form = MoveForm(request.POST)
     if not form.is_valid():
         return _refusal(request, opp, "Choose a stage of this pipeline.", 400)
@@ -171,7 +186,7 @@ def _board_update(request, opp, text, *, card: bool, from_dialog: bool = False):
     stages = [c.stage for c in board_data.columns + board_data.drop_zones]
     ctx = {
         "board": board_data,
-        "opp": Opportunity.objects.select_related(*selectors.CARD_RELATED).get(pk=opp.pk),
+        "opp": selectors.cards().get(pk=opp.pk),
         "show_card": card,
         "from_dialog": from_dialog,
         **_card_context(opp.pipeline, form, stages),

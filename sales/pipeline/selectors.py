@@ -2,7 +2,7 @@
 
 The board stays quick with 10,000 open deals: its figures are one aggregate grouped by stage
 and currency (a handful of rows, converted into the base currency in Python), and it renders
-at most ``CARDS_PER_COLUMN`` cards per column, picked by one window query.
+at most ``CARDS_PER_COLUMN`` cards per column, picked by one query.
 """
 
 from __future__ import annotations
@@ -11,16 +11,26 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Window
-from django.db.models.functions import Greatest, RowNumber
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..models import Opportunity, Pipeline, Stage
 from ..models.pipeline import stale_days
 
-CARDS_PER_COLUMN = 50
+CARDS_PER_COLUMN = 30
 CARD_ORDER = ("close_date", "-amount", "pk")
-CARD_RELATED = ("account", "owner", "stage")
+# what a card shows (sales/pipeline/_card.html), and no more: a board loads up to 30 per column
+CARD_FIELDS = (
+    "name", "version", "pipeline_id", "stage_id", "status", "amount", "currency", "close_date",
+    "last_activity_at", "stage_changed_at", "created_at", "account__name",
+    "owner__username", "owner__first_name", "owner__last_name",
+)  # fmt: skip
+
+
+def cards():
+    """Deals as the board's cards read them."""
+    return Opportunity.objects.select_related("account", "owner").only(*CARD_FIELDS)
 
 
 # -- stale deals --------------------------------------------------------------------------------
@@ -140,18 +150,25 @@ def _figures(queryset, stages, closed_month) -> tuple[dict[int, Figures], list[s
         F("amount") * F("probability"), output_field=DecimalField(max_digits=20, decimal_places=2)
     )
     start, end = closed_month
-    rows = (
-        queryset.filter(
-            Q(status=Stage.Kind.OPEN)
-            | Q(
+
+    def grouped(qs):
+        return (
+            qs.values("stage_id", "currency")
+            .annotate(n=Count("*"), total=Sum("amount"), weighted=Sum(weighted))
+            .order_by()
+        )
+
+    # Two index-only scans of opp_board_idx (an OR of both made PostgreSQL read every deal of
+    # the pipeline from the table: 36 ms → 10 ms at 10,000 open deals).
+    rows = grouped(queryset.filter(status=Stage.Kind.OPEN)).union(
+        grouped(
+            queryset.filter(
                 status__in=[Stage.Kind.WON, Stage.Kind.LOST],
                 close_date__gte=start,
                 close_date__lt=end,
             )
-        )  # fmt: skip
-        .values("stage_id", "currency")
-        .annotate(n=Count("pk"), total=Sum("amount"), weighted=Sum(weighted))
-        .order_by()
+        ),
+        all=True,
     )
     convert = _Converter()
     figures = {stage.pk: Figures() for stage in stages}
@@ -170,15 +187,12 @@ def _figures(queryset, stages, closed_month) -> tuple[dict[int, Figures], list[s
 
 def _top_cards(queryset, stage_ids) -> dict[int, list]:
     """The first ``CARDS_PER_COLUMN`` + 1 open deals of each stage (the extra one says "show
-    more"): ids by one window query, then those rows with their joins."""
-    order = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in CARD_ORDER]
-    ranked = (
-        queryset.filter(status=Stage.Kind.OPEN, stage_id__in=stage_ids)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=order))
-        .filter(rank__lte=CARDS_PER_COLUMN + 1)
-        .values_list("pk", flat=True)
-    )
-    rows = Opportunity.objects.filter(pk__in=list(ranked)).select_related(*CARD_RELATED)
+    more"): their ids by one UNION ALL of a short scan of ``opp_board_idx`` per stage (a
+    window over every open deal sorted 10,000 rows: 25 ms), then those rows with their joins."""
+    ids = queryset.filter(status=Stage.Kind.OPEN).order_by(*CARD_ORDER).values_list("pk", flat=True)
+    parts = [ids.filter(stage_id=pk)[: CARDS_PER_COLUMN + 1] for pk in stage_ids]
+    wanted = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+    rows = cards().filter(pk__in=wanted)
     by_stage: dict[int, list] = {pk: [] for pk in stage_ids}
     for opp in rows.order_by("stage_id", *CARD_ORDER):
         by_stage[opp.stage_id].append(opp)
@@ -218,7 +232,8 @@ def column_page(user, pipeline, stage, *, offset: int, owner=None, team=None, mo
     queryset = board_queryset(user, pipeline, owner=owner, team=team, month=month)
     rows = list(
         queryset.filter(stage=stage, status=Stage.Kind.OPEN)
-        .select_related(*CARD_RELATED)
+        .select_related("account", "owner")
+        .only(*CARD_FIELDS)
         .order_by(*CARD_ORDER)[offset : offset + CARDS_PER_COLUMN + 1]
     )
     return rows[:CARDS_PER_COLUMN], len(rows) > CARDS_PER_COLUMN
