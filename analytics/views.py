@@ -5,10 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
+from catalog.money import rates
 from core.navigation import MANAGERS, SALES, SUPPORT
 from sales.forecast import figures
 from sales.forecast.periods import MONTH, QUARTER, current
-from sales.forecast.selectors import Scope, audience, forecast, rates
+from sales.forecast.selectors import Scope, audience, forecast
 from sales.models import Opportunity
 from sales.selectors import leads_by_team
 from service.selectors import tickets_by_queue

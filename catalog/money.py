@@ -111,6 +111,37 @@ def rate(code: str, on: datetime.date | None = None) -> Decimal:
     return value
 
 
+def rates(codes=None, on: datetime.date | None = None) -> dict[str, Decimal]:
+    """The latest rate (units per base unit, valid on ``on``) of each currency in ``codes``,
+    in one query; the base currency is 1; currencies without a rate are left out (the caller
+    reports them). A page converting many amounts reads them once with this; ``rate``
+    answers for one currency and raises ``MissingRate``."""
+    base = base_currency()
+    found = {base: Decimal(1)}
+    qs = ExchangeRate.objects.filter(valid_from__lte=on or timezone.localdate())
+    if codes is not None:  # None: every currency that has a rate
+        wanted = {c for c in codes if c and c != base}
+        if not wanted:
+            return found
+        qs = qs.filter(currency_id__in=wanted)
+    found.update(
+        qs.order_by("currency_id", "-valid_from")
+        .distinct("currency_id")
+        .values_list("currency_id", "rate")
+    )
+    found[base] = Decimal(1)
+    return found
+
+
+def in_base(amount, code: str, known: dict[str, Decimal]) -> Decimal | None:
+    """``amount`` of currency ``code`` in the base currency at full precision, with rates read
+    by ``rates``; None when ``code`` has none (the caller reports it)."""
+    if amount is None:
+        return Decimal(0)
+    rate = known.get(code)
+    return None if rate is None else Decimal(amount) / rate
+
+
 def convert(amount, from_code: str, to_code: str, on: datetime.date | None = None) -> Decimal:
     """``amount`` in ``from_code`` expressed in ``to_code`` (rounded to its minor unit)."""
     if from_code == to_code:

@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
+from catalog.money import rates
 from core.navigation import SALES
 
 from . import selectors
 from .forecast import figures
 from .forecast.periods import MONTH, QUARTER, current
-from .forecast.selectors import rates
 from .models import Opportunity
 
 CLOSING_LIMIT = 10

@@ -23,11 +23,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from catalog.money import base_currency
+from catalog.money import base_currency, in_base, rates
 
 from ..models import Opportunity
 from .periods import Period
-from .selectors import CENT, WON, Figures, in_base, quota_table, rates
+from .selectors import CENT, WON, Figures, quota_table
 
 OPEN_STATUS = Opportunity.Status.OPEN
 WON_STATUS = Opportunity.Status.WON

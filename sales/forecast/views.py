@@ -45,16 +45,20 @@ def resolve_scope(request, aud: Audience) -> Scope:
     return Scope("all")
 
 
-def tables(result):
-    """One table per period and one for the whole range (the page's tabs)."""
-    out = [
-        {"label": p.label, "key": p.key, "rows": [(row, row.cells[i]) for row in result.rows]}
-        for i, p in enumerate(result.periods)
-    ]
+def tables(result, chosen: str | None) -> tuple[list[dict], dict]:
+    """The page's tabs (one per period, one for the whole range) and the chosen one's table
+    (``?tab=<key>``, the first period by default). Only that table is rendered: a manager of
+    ten teams has ~100 rows a tab, and seven tabs of them cost more than the numbers."""
+    tabs = [{"label": p.label, "key": p.key, "index": i} for i, p in enumerate(result.periods)]
     if len(result.periods) > 1:
         label = f"{result.periods[0].label} – {result.periods[-1].label}"
-        out.append({"label": label, "key": "range", "rows": [(r, r.total) for r in result.rows]})
-    return out
+        tabs.append({"label": label, "key": "range", "index": None})
+    active = next((t for t in tabs if t["key"] == chosen), tabs[0])
+    for tab in tabs:
+        tab["active"] = tab is active
+    i = active["index"]
+    rows = [(row, row.total if i is None else row.cells[i]) for row in result.rows]
+    return tabs, {"label": active["label"], "key": active["key"], "rows": rows}
 
 
 CSV_HEADER = ["Team", "Row", "Period", "Pipeline", "Weighted", "Best case", "Commit", "Closed won",
@@ -93,14 +97,19 @@ def forecast_view(request):
         return export_csv(result, aud)
     kind, count = periods[0].kind, len(periods)
     nav = request.GET.copy()
-    nav.pop("start", None)
     nav.pop("export", None)
+    nav.pop("tab", None)
+    tab_query = nav.urlencode()  # the tabs keep the periods shown
+    nav.pop("start", None)
+    tabs, table = tables(result, request.GET.get("tab"))
     ctx = {
         "form": form,
         "aud": aud,
         "scope": scope,
         "result": result,
-        "tables": tables(result),
+        "tabs": tabs,
+        "table": table,
+        "tab_query": tab_query,
         "chart": result.chart(),
         "query": nav.urlencode(),
         "previous": shift(periods[0].start, kind, -count).strftime("%Y-%m"),

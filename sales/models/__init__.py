@@ -1,3 +1,4 @@
+from .forecast import ForecastRollup
 from .leads import AssignmentLog, AssignmentRule, Lead, LeadScoringModel
 from .pipeline import (
     Competitor,
@@ -15,6 +16,7 @@ __all__ = [
     "AssignmentRule",
     "Competitor",
     "ForecastCategory",
+    "ForecastRollup",
     "Lead",
     "LeadScoringModel",
     "Opportunity",

@@ -15,6 +15,8 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from catalog import money
+
 from ..models import Opportunity, Pipeline, Stage
 from ..models.pipeline import stale_days
 
@@ -102,35 +104,6 @@ class Board:
         return next((c for c in self.columns + self.drop_zones if c.stage.pk == stage_id), None)
 
 
-class _Converter:
-    """Amounts into the base currency with one rate look-up per currency (``catalog.money``'s
-    rates and rounding); currencies without a rate are reported and left out."""
-
-    def __init__(self):
-        from catalog import money
-
-        self.money = money
-        self.base = money.base_currency()
-        self.rates: dict[str, Decimal | None] = {}
-        self.missing: set[str] = set()
-
-    def __call__(self, amount, code: str) -> Decimal | None:
-        if amount is None:
-            return Decimal(0)
-        if code == self.base:
-            return Decimal(amount)
-        if code not in self.rates:
-            try:
-                self.rates[code] = self.money.rate(code)
-            except self.money.MissingRate:
-                self.rates[code] = None
-        rate = self.rates[code]
-        if rate is None:
-            self.missing.add(code)
-            return None
-        return self.money.quantize(Decimal(amount) / rate, self.base)
-
-
 def board_queryset(user, pipeline: Pipeline, *, owner=None, team=None, month=None):
     """The deals of the pipeline the user may see, narrowed by the board's filters."""
     qs = Opportunity.objects.visible_to(user).filter(pipeline=pipeline)
@@ -170,19 +143,24 @@ def _figures(queryset, stages, closed_month) -> tuple[dict[int, Figures], list[s
         ),
         all=True,
     )
-    convert = _Converter()
+    rows = list(rows)
+    base = money.base_currency()
+    known = money.rates({row["currency"] for row in rows})
+    missing = set()
     figures = {stage.pk: Figures() for stage in stages}
     for row in rows:
         fig = figures.get(row["stage_id"])
         if fig is None:
             continue
-        total = convert(row["total"], row["currency"])
         fig.count += row["n"]
+        total = money.in_base(row["total"], row["currency"], known)
         if total is None:
+            missing.add(row["currency"])
             continue
-        fig.total += total
-        fig.weighted += convert(row["weighted"] / 100, row["currency"])
-    return figures, sorted(convert.missing)
+        fig.total += money.quantize(total, base)
+        weighted = money.in_base(row["weighted"] / 100, row["currency"], known)
+        fig.weighted += money.quantize(weighted, base)
+    return figures, sorted(missing)
 
 
 def _top_cards(queryset, stage_ids) -> dict[int, list]:
@@ -222,8 +200,6 @@ def build_board(
             totals.weighted += fig.weighted
         else:
             zones.append(Column(stage, fig))
-    from catalog import money
-
     return Board(pipeline, columns, zones, totals, money.base_currency(), missing, closed_month)
 
 

@@ -80,18 +80,16 @@ def forget(opp: Opportunity) -> None:
 # -- key figures --------------------------------------------------------------------------------
 
 
-def _in_base(groups) -> Decimal | None:
+def _in_base(groups, known) -> Decimal | None:
     """Sum of (currency, amount) groups in the base currency; groups without a rate are left
     out (a currency cannot be saved on a deal without one)."""
     from catalog import money
 
-    base = money.base_currency()
     total = Decimal(0)
     for code, amount in groups:
-        try:
-            total += money.convert(amount or 0, code, base)
-        except money.MissingRate:
-            continue
+        value = money.in_base(amount, code, known)
+        if value is not None:
+            total += money.quantize(value, money.base_currency())
     return total
 
 
@@ -114,7 +112,10 @@ def _sales_figures(account_ids, user) -> dict | None:
     by_status: dict[str, list] = {Stage.Kind.OPEN: [], Stage.Kind.WON: []}
     for row in rows:
         by_status[row["status"]].append((row["currency"], row["total"]))
-    values = {status: _in_base(groups) for status, groups in by_status.items()}
+    from catalog import money
+
+    known = money.rates({code for groups in by_status.values() for code, _ in groups})
+    values = {status: _in_base(groups, known) for status, groups in by_status.items()}
     user._sales_figures = (key, values)
     return values
 
