@@ -24,10 +24,11 @@ from core.access import Action
 from core.views.generic import BulkEditView, ObjectEditView, RecordViews, safe_return_url
 
 from ..models import Lead
+from ..templatetags.lead_badges import STATUS_BADGES, score_badge
 from . import conversion, scoring, services, timeline
 from .filters import LeadFilterSet
 from .forms import SOURCES, ConvertForm, LeadBulkEditForm, LeadForm, StatusForm
-from .tables import STATUS_BADGES, LeadTable, score_badge
+from .tables import LeadTable
 
 SHOWN = 20
 
@@ -104,6 +105,7 @@ class LeadViews(RecordViews):
         "owner", "team", "campaign", "converted_by", "converted_account", "converted_contact",
         "converted_opportunity",
     )  # fmt: skip
+    list_select_related = ("owner", "team")
     filterset_class = LeadFilterSet
     table_class = LeadTable
     form_class = LeadForm

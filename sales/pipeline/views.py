@@ -77,6 +77,7 @@ class OpportunityViews(RecordViews):
     namespace = "sales"
     queryset = Opportunity.objects.select_related("account", "stage", "pipeline", "owner", "team")
     filterset_class = OpportunityFilterSet
+    list_select_related = ("account", "stage", "owner", "team")
     table_class = OpportunityTable
     form_class = OpportunityForm
     bulk_edit_form = OpportunityBulkEditForm
