@@ -160,6 +160,10 @@ def targets(s: Sample) -> list[Target]:
                params={"unassigned": "true"}),
         Target("API opportunity list, manager", "api", "opportunity-list", m),
         Target("API opportunity list, rep", "api", "opportunity-list", r),
+        Target("forecast, manager of 10 teams, months, whole-range tab", "forecast",
+               "sales:forecast", m, params={"period": "month", "tab": "range"}),
+        Target("manager dashboard, sales part (htmx), all open deals", "info", "analytics:sales",
+               m),
     ]  # fmt: skip
     if s.hot_account:
         t.append(Target("account page, the account with most deals", "page",

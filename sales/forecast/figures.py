@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 
 from catalog.money import base_currency, in_base, rates
 
-from ..models import Opportunity
+from ..models import Opportunity, Stage
 from .periods import Period
 from .selectors import CENT, WON, Figures, quota_table
 
@@ -55,8 +55,9 @@ class ByStage:
     currency: str = ""
 
     def chart(self) -> dict:
+        several = len({r.pipeline for r in self.rows}) > 1
         return {
-            "labels": [r.stage for r in self.rows],
+            "labels": [f"{r.stage} ({r.pipeline})" if several else r.stage for r in self.rows],
             "currency": self.currency,
             "horizontal": True,
             "series": [
@@ -71,31 +72,27 @@ class ByStage:
 def open_by_stage(qs, known: dict | None = None) -> ByStage:
     """Open deals per stage (pipelines in their order): count, amount, weighted amount."""
     money = DecimalField(max_digits=24, decimal_places=2)
-    groups = (
+    # Grouped by ids only (names would make PostgreSQL sort every open deal by text); the
+    # few stages are read after.
+    groups = list(
         qs.filter(status=OPEN_STATUS)
         .order_by()
-        .values(
-            "stage_id",
-            "stage__name",
-            "stage__position",
-            "pipeline__name",
-            "pipeline__position",
-            "currency",
-        )  # fmt: skip
+        .values("stage_id", "currency")
         .annotate(
             n=Count("pk"),
             total=Sum("amount"),
             weighted=Sum(F("amount") * F("probability"), output_field=money),
         )
     )
-    groups = list(groups)
+    stages = Stage.objects.select_related("pipeline").in_bulk({g["stage_id"] for g in groups})
     known = known if known is not None else rates({g["currency"] for g in groups})
     result, by_id, missing = ByStage(currency=base_currency()), {}, set()
     for g in groups:
         row = by_id.get(g["stage_id"])
         if row is None:
-            key = (g["pipeline__position"], g["pipeline__name"], g["stage__position"])
-            row = by_id[g["stage_id"]] = StageRow(g["pipeline__name"], g["stage__name"], key)
+            stage = stages[g["stage_id"]]
+            key = (stage.pipeline.position, stage.pipeline.name, stage.position)
+            row = by_id[g["stage_id"]] = StageRow(stage.pipeline.name, stage.name, key)
         row.count += g["n"]
         total = in_base(g["total"], g["currency"], known)
         if total is None:
