@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core import bulk
+
 from . import timeline
 from .models import Account, Activity, Consent, Contact, ContactPoint
 
@@ -295,53 +297,6 @@ def duplicate_accounts(*, name="", email="", website="", exclude_pk=None, limit=
 # with a few set-based statements (COPY for the many rows: contacts, their history, timeline
 # entries, consents). The caller has validated the instances and runs these inside its
 # transaction. No model signals are sent (the project has no receivers for these models).
-def _copy(model, columns: list[str], rows) -> None:
-    """COPY rows (tuples of python values, in ``columns`` order) into the model's table."""
-    from django.db import connection
-
-    _copy_to(connection.ops.quote_name(model._meta.db_table), columns, rows)
-
-
-def _copy_to(table: str, columns: list[str], rows) -> None:
-    from django.db import connection
-
-    rows = list(rows)  # built before COPY starts: no other query may run on it meanwhile
-    qn = connection.ops.quote_name
-    sql = f"COPY {table} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-    # psycopg's own cursor: its errors become Django's (IntegrityError…) here
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.cursor.copy(sql) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
-def _new_pks(model, n: int) -> list[int]:
-    """n ids from the table's own sequence, for rows written by COPY."""
-    from django.db import connection
-
-    table, pk = model._meta.db_table, model._meta.pk.column
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk, n],
-        )
-        return [r[0] for r in cursor.fetchall()]
-
-
-def _insert(model, objs: list) -> None:
-    """INSERT unsaved instances by COPY; their pks come from the sequence first."""
-    for obj, pk in zip(objs, _new_pks(model, len(objs)), strict=True):
-        obj.pk = pk
-    fields = model._meta.concrete_fields
-    _copy(model, [f.column for f in fields],
-          (tuple(getattr(o, f.attname) for f in fields) for o in objs))  # fmt: skip
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, "default"
-
-
 def _update(model, objs: list, names: list[str]) -> None:
     """UPDATE the named fields of saved instances: COPY their values into a temporary table,
     then one UPDATE … FROM it (Django's bulk_update builds a CASE per field and row)."""
@@ -360,7 +315,7 @@ def _update(model, objs: list, names: list[str]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(create)
     attnames = [pk.attname, *(f.attname for f in fields)]
-    _copy_to(tmp, columns, (tuple(getattr(o, a) for a in attnames) for o in objs))
+    bulk.copy_into(tmp, columns, (tuple(getattr(o, a) for a in attnames) for o in objs))
     sets = ", ".join(f"{qn(f.column)} = u.{qn(f.column)}" for f in fields)
     with connection.cursor() as cursor:
         key = qn(pk.column)
@@ -376,7 +331,7 @@ def _history(model, objs: list, *, by, now, history_type: str) -> None:
              "history_type": history_type, "history_user_id": by.pk}  # fmt: skip
     fields = [f for f in historical._meta.concrete_fields if f.attname != "history_id"]
     assert all(f.attname in tracked or f.attname in extra for f in fields), fields
-    _copy(
+    bulk.copy_rows(
         historical,
         [f.column for f in fields],
         (
@@ -418,7 +373,7 @@ def _bulk_timeline(rows: list[tuple], *, by, now) -> None:
     columns = ["occurred_at", "kind", "title", "summary", "url", "account_id", "contact_id",
                "actor_id", "subject_type_id", "subject_id", "access_kind", "owner_id",
                "team_id"]  # fmt: skip
-    _copy(TimelineEntry, columns, entries())
+    bulk.copy_rows(TimelineEntry, columns, entries())
 
 
 _SENTINEL_PK = 987654321987654321
@@ -448,7 +403,7 @@ def contact_bulk_save(*, created: list[Contact], changed: list[tuple[Contact, di
     if created:
         for contact in created:
             contact.created_at = contact.updated_at = now  # auto_now(_add): no pre_save here
-        _insert(Contact, created)
+        bulk.insert(Contact, created)
         _history(Contact, created, by=by, now=now, history_type="+")
         rows += [(c, CHANGE_KIND, f"Contact {c} added", c.account_id, c.pk) for c in created]
     if changed:
@@ -475,7 +430,7 @@ def consent_bulk_set(consents: list[Consent], *, by) -> None:
     new = [c for c in consents if c.pk is None]
     old = [c for c in consents if c.pk is not None]
     if new:
-        _insert(Consent, new)
+        bulk.insert(Consent, new)
         _history(Consent, new, by=by, now=now, history_type="+")
     if old:
         _update(Consent, old, ["status", "method", "note", "recorded_at"])

@@ -33,8 +33,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import _insert as bulk_insert
 from accounts.services import account_bulk_create, account_save
+from core.bulk import insert as bulk_insert
 
 from . import ledger
 from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment

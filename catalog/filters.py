@@ -1,11 +1,14 @@
 import django_filters
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Lower
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from core import search
 from core.filters import RecordFilterSet
 
 from .models import Currency, ExchangeRate, PriceBook, PriceBookEntry, Product
+from .search import ProductListSearch
+
+PRODUCT_LIST_SEARCH = ProductListSearch()
 
 
 def current_rate():
@@ -28,13 +31,10 @@ class ProductFilterSet(RecordFilterSet):
         fields = ["q", "family", "active", "is_configurable", "currency"]
 
     def filter_q(self, queryset, name, value):
-        """Part of the name (the trigram index on ``lower(name)``), or the SKU's start."""
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.alias(name_lower=Lower("name")).filter(
-            Q(name_lower__contains=value.lower()) | Q(sku__istartswith=value)
-        )
+        """The search box's matching (name by trigrams, the exact SKU: ``catalog.search``),
+        so its "see all" lists the same products, and the SKU's start."""
+        query = search.parse(value)
+        return PRODUCT_LIST_SEARCH.filter(queryset, query) if query else queryset
 
 
 class PriceBookFilterSet(RecordFilterSet):

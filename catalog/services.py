@@ -56,9 +56,10 @@ def fill_price_book(*, price_book: PriceBook, factor: Decimal = Decimal(1)) -> i
 # -- currencies ------------------------------------------------------------------------------
 def _currency_columns():
     """Every (model, field name) holding a currency: foreign keys to Currency, and the
-    three-letter code columns of other apps (``currency``, ``budget_currency``…)."""
+    three-letter code columns of other apps (``currency``, ``budget_currency``…). Tables
+    derived from others (``derived_from``, e.g. the forecast rollup) say nothing new."""
     for model in apps.get_models():
-        if model is Currency or model._meta.proxy:
+        if model is Currency or model._meta.proxy or getattr(model, "derived_from", None):
             continue
         for field in model._meta.concrete_fields:
             if field.is_relation and field.related_model is Currency:

@@ -3,7 +3,6 @@ of North and one of South, USD and EUR (1 USD = 0.5 EUR, so 100 EUR = 200 USD), 
 in each forecast category, won and lost ones, months and quarters, quotas of each kind."""
 
 import csv
-import datetime
 import io
 import re
 from decimal import Decimal

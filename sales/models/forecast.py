@@ -46,6 +46,7 @@ class ForecastRollup(models.Model):
 
     objects = RecordQuerySet.as_manager()
     access = SalesRecordPolicy()
+    derived_from = "sales.Opportunity"  # rebuilt from the deals; never a record of its own
 
     class Meta:
         constraints = [

@@ -135,6 +135,15 @@ class QuoteLine(models.Model):
         max_digits=12, decimal_places=2, default=1, validators=[MinValueValidator(0)]
     )
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    book_price = models.DecimalField(
+        "price-book price",
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="The price book's (or the configurator's) unit price when the line was "
+        "priced (the unit price differs from it when the rep typed a negotiated price)",
+    )
     discount_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=0, validators=PERCENT
     )
@@ -153,6 +162,9 @@ class QuoteLine(models.Model):
                 condition=Q(unit_price__gte=0), name="quoteline_price_not_negative"
             ),
             models.CheckConstraint(
+                condition=Q(book_price__gte=0), name="quoteline_book_price_not_negative"
+            ),
+            models.CheckConstraint(
                 condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
                 name="quoteline_discount_range",
             ),
@@ -160,6 +172,11 @@ class QuoteLine(models.Model):
 
     def __str__(self):
         return self.description[:60]
+
+    @property
+    def price_overridden(self) -> bool:
+        """The rep typed a price other than the price book's."""
+        return self.book_price is not None and self.unit_price != self.book_price
 
 
 class QuoteApproval(models.Model):

@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, Activity, TimelineEntry
+from core.bulk import copy_rows
 from users.models import Team, TeamMembership
 
 from ..models import Opportunity, Stage, StageChange
@@ -216,9 +217,9 @@ def load(*, users, accounts, stdout):
     opps = _insert_opportunities(plans)
     pairs = list(zip(plans, opps, strict=True))
     through = Opportunity.products.through
-    _copy(through, ["opportunity_id", "product_id"],
+    copy_rows(through, ["opportunity_id", "product_id"],
           [(o.pk, p.product.pk) for p, o in pairs if p.product])  # fmt: skip
-    _copy(
+    copy_rows(
         StageChange,
         ["opportunity_id", "from_stage_id", "to_stage_id", "changed_at", "changed_by_id",
          "amount", "currency", "probability"],
@@ -246,23 +247,9 @@ def _insert_opportunities(plans) -> list[Opportunity]:
         opp.created_at = _at(plan.moves[0][2], 9)
         opp.updated_at = opp.stage_changed_at
     fields = Opportunity._meta.concrete_fields
-    _copy(Opportunity, [f.column for f in fields],
+    copy_rows(Opportunity, [f.column for f in fields],
           [tuple(getattr(o, f.attname) for f in fields) for o in opps])  # fmt: skip
     return opps
-
-
-def _copy(model, columns: list[str], rows: list[tuple]) -> None:
-    """PostgreSQL COPY of plain rows into the model's table: tens of thousands of history
-    and timeline rows in a fraction of what model instances cost."""
-    qn = connection.ops.quote_name
-    sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.cursor.copy(sql) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
 
 
 TIMELINE_COLUMNS = ["occurred_at", "kind", "title", "summary", "url", "account_id",
@@ -290,7 +277,7 @@ def _timeline(pairs) -> None:
             rows.append((_at(day, 9), timeline.KIND, title[:255], "", f"{url}{opp.pk}/",
                          opp.account_id, None, opp.owner_id, subject_type, opp.pk, sales,
                          opp.owner_id, opp.team_id))  # fmt: skip
-    _copy(TimelineEntry, TIMELINE_COLUMNS, rows)
+    copy_rows(TimelineEntry, TIMELINE_COLUMNS, rows)
 
 
 def _activities(pairs) -> None:
@@ -314,7 +301,7 @@ def _activities(pairs) -> None:
     activity_type = ContentType.objects.get_for_model(Activity).pk
     url = reverse("accounts:activity_detail", args=[0])[:-2]
     customer = TimelineEntry.Access.CUSTOMER.value
-    _copy(
+    copy_rows(
         TimelineEntry,
         TIMELINE_COLUMNS,
         [(a.starts_at, a.kind, f"{a.get_kind_display()}: {a.subject}"[:255], a.body[:500],

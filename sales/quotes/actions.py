@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.access import Action
 
-from . import workflow
+from . import services, workflow
 from .forms import DecisionForm
 from .views import get_quote, render_detail
 
@@ -93,3 +94,27 @@ def quote_revise(request, pk):
         request, f"Version {new.version} created; version {quote.version} is kept, read-only."
     )
     return HttpResponseRedirect(new.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_delete(request, pk):
+    """*Delete* on a draft: a confirmation page (GET), then the deletion (POST). Anything but
+    a draft is refused with the reason (409), nothing deleted."""
+    quote = get_quote(request, pk, Action.DELETE)
+    if not services.can_delete(quote):
+        error = (
+            f"Quote {quote} is {quote.get_status_display().lower()}: only a draft can be deleted."
+        )
+        return render_detail(request, quote, 409, error=error)
+    if request.method == "GET":
+        return render(request, "sales/quotes/quote_delete.html", {"quote": quote})
+    try:
+        previous = services.delete_quote(quote=quote, by=request.user)
+    except ValidationError as exc:  # changed meanwhile (sent for approval, sent, …)
+        return render_detail(request, get_quote(request, pk), 409, error=" ".join(exc.messages))
+    text = f"Quote {quote} deleted."
+    if previous is not None:
+        text += f" Version {previous.version} is the current one again."
+    messages.success(request, text)
+    return HttpResponseRedirect(quote.opportunity.get_absolute_url())

@@ -25,16 +25,28 @@ from . import pdf, services, totals, workflow
 from .filters import QuoteFilterSet
 
 HEADER_FIELDS = ["title", "contact", "valid_until", "terms", "discount_percent", "shipping"]
+# A unit price typed instead of the price book's: checked and rounded by the service (the
+# page's rules and messages); null on a line goes back to the price book's.
+TYPED_PRICE = {
+    "max_digits": None,
+    "decimal_places": None,
+    "min_value": Decimal(0),
+    "error_messages": {"min_value": "A price cannot be negative."},
+    "help_text": "The price used instead of the price book's (rounded to the currency)",
+}
 
 
 class QuoteLineSerializer(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField(help_text="After the line discount")
+    price_overridden = serializers.BooleanField(
+        read_only=True, help_text="unit_price was typed instead of the price book's book_price"
+    )
 
     class Meta:
         model = QuoteLine
         fields = ["id", "position", "product", "description", "configuration", "quantity",
-                  "unit_price", "discount_percent", "tax_rate", "amount", "net_amount",
-                  "tax_amount"]  # fmt: skip
+                  "unit_price", "book_price", "price_overridden", "discount_percent",
+                  "tax_rate", "amount", "net_amount", "tax_amount"]  # fmt: skip
         read_only_fields = fields
 
     def get_amount(self, line) -> str:
@@ -110,6 +122,7 @@ class LineCreateSerializer(serializers.Serializer):
         default=Decimal(0),
     )
     configuration = serializers.DictField(required=False, default=dict)
+    unit_price = serializers.DecimalField(**TYPED_PRICE, required=False)
 
 
 class LineUpdateSerializer(serializers.Serializer):
@@ -120,6 +133,7 @@ class LineUpdateSerializer(serializers.Serializer):
         max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), required=False
     )
     description = serializers.CharField(required=False, allow_blank=False, max_length=5000)
+    unit_price = serializers.DecimalField(**TYPED_PRICE, required=False, allow_null=True)
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -168,11 +182,16 @@ class QuoteViewSet(RecordViewSet):
             return Response({"detail": "Use PATCH."}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
         return self.partial_update(request, *args, **kwargs)
 
+    @extend_schema(responses={204: None, 409: None})
     def destroy(self, request, *args, **kwargs):
-        return Response(
-            {"detail": "Quotes are kept; revise them instead."},
-            status=status.HTTP_405_METHOD_NOT_ALLOWED,
-        )
+        """Delete a draft with its lines (the version it revised is current again); anything
+        else is 409, nothing deleted."""
+        quote = self.get_object()
+        try:
+            services.delete_quote(quote=quote, by=request.user)
+        except services.QuoteError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     # -- lines ------------------------------------------------------------------------------
     @extend_schema(request=LineCreateSerializer, responses={201: QuoteDetailSerializer})
@@ -190,6 +209,7 @@ class QuoteViewSet(RecordViewSet):
             quantity=data["quantity"],
             discount_percent=data["discount_percent"],
             configuration=data["configuration"] or None,
+            unit_price=data.get("unit_price"),
             by=request.user,
         )
         return self._detail(quote, status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -14,6 +15,7 @@ from accounts import timeline
 from accounts.models import TimelineEntry
 from catalog import money
 from core import events
+from core.models import Notification
 
 from ..models import Quote, QuoteLine
 from . import totals
@@ -106,6 +108,15 @@ def record_timeline(quote: Quote, title: str, *, by=None, summary: str = "") -> 
         owner=quote.owner_id,
         team=quote.team_id,
     )
+
+
+def forget(quote: Quote) -> None:
+    """Before a quote is deleted: its timeline entries go (as a deleted deal's or lead's do)
+    and notifications about it keep their text but lose the link to it."""
+    TimelineEntry.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Quote), subject_id=quote.pk
+    ).delete()
+    Notification.objects.filter(url=quote.get_absolute_url()).update(url="")
 
 
 def changed(quote: Quote) -> None:

@@ -59,6 +59,12 @@ class LineForm(forms.Form):
                         "min_value": "A discount cannot be negative."},
     )  # fmt: skip
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    unit_price = forms.DecimalField(
+        label="Unit price", required=False, min_value=Decimal(0), max_digits=16,
+        error_messages={"invalid": "The unit price must be a number.",
+                        "min_value": "A price cannot be negative.",
+                        "max_digits": "The unit price is too large."},
+    )  # fmt: skip
 
 
 class QuoteHeaderForm(forms.ModelForm):

@@ -8,6 +8,11 @@ transaction. Its life (approval, sending, revising, the customer's answer, expir
 Only a draft (or a quote whose approval was rejected) is changed freely; changing an approved
 quote sends it back to draft (the approval was for other figures); anything else is refused
 with a clear ``QuoteError``. Bad values raise ``ValidationError`` and nothing is saved.
+
+A line's ``unit_price`` is the price used; the rep may type one (a negotiated price) instead
+of the price book's, which the line keeps as ``book_price``: the approval rule measures the
+discount against it (``totals``). Only a draft with no other version after it is deleted
+(``delete_quote``), with its lines; the version it revised becomes current again.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from .base import (
     check_currency,
     decimal,
     ensure_editable,
+    forget,
     lock,
     new_nonce,
     next_number,
@@ -118,6 +124,20 @@ def _configured(product, configuration, quote: Quote) -> tuple[Decimal, str, dic
     return Decimal(result.price), result.description, result.configuration
 
 
+MAX_PRICE = Decimal(10) ** (QuoteLine._meta.get_field("unit_price").max_digits - 2)
+
+
+def _typed_price(value, quote: Quote) -> Decimal:
+    """A unit price typed by the rep (or sent by a client), rounded like every amount:
+    half-up to the quote currency's minor unit. Above the price book's is allowed."""
+    price = decimal(value, "The unit price", field="unit_price")
+    if price < 0:
+        raise ValidationError({"unit_price": "A price cannot be negative."})
+    if price >= MAX_PRICE:
+        raise ValidationError({"unit_price": "The unit price is too large."})
+    return money.quantize(price, quote.currency)
+
+
 def _validate_line(line: QuoteLine) -> None:
     if line.quantity is not None and line.quantity <= 0:
         raise ValidationError({"quantity": "The quantity must be more than 0."})
@@ -127,12 +147,21 @@ def _validate_line(line: QuoteLine) -> None:
 
 
 def add_line(
-    *, quote: Quote, product, quantity, discount_percent=0, configuration=None, by
+    *,
+    quote: Quote,
+    product,
+    quantity,
+    discount_percent=0,
+    configuration=None,
+    unit_price=None,
+    by,
 ) -> QuoteLine:
     """A line for ``product``: its price from the quote's price book (in the quote's
-    currency), or the configurator's price and description for a configurable product."""
+    currency), or the configurator's price and description for a configurable product.
+    ``unit_price``: a price the rep typed instead (the book's is kept as ``book_price``)."""
     quantity = decimal(quantity, "The quantity", field="quantity")
     discount_percent = decimal(discount_percent or 0, "The discount", field="discount_percent")
+    typed = None if unit_price in (None, "") else _typed_price(unit_price, quote)
     with transaction.atomic():
         quote = lock(quote)
         ensure_editable(quote)
@@ -149,6 +178,7 @@ def add_line(
             unit_price = _price(product, quote)
             description = product.name
         position = (quote.lines.aggregate(m=Max("position"))["m"] or 0) + 1
+        book_price = money.quantize(unit_price, quote.currency)
         line = QuoteLine(
             quote=quote,
             position=position,
@@ -156,7 +186,8 @@ def add_line(
             configuration=configuration,
             description=description,
             quantity=quantity,
-            unit_price=money.quantize(unit_price, quote.currency),
+            unit_price=book_price if typed is None else typed,
+            book_price=book_price,
             discount_percent=discount_percent,
             tax_rate=product.tax_rate,
         )
@@ -167,8 +198,10 @@ def add_line(
 
 
 def update_line(*, line: QuoteLine, by, **changes) -> QuoteLine:
-    """Change a line's quantity, discount or description (the price stays the book's)."""
-    allowed = {"quantity", "discount_percent", "description"}
+    """Change a line's quantity, discount, description or unit price. ``unit_price``: the
+    price used instead of the price book's (a negotiated one, above the book's too); empty
+    (``None`` or "") goes back to the price book's."""
+    allowed = {"quantity", "discount_percent", "description", "unit_price"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -178,10 +211,17 @@ def update_line(*, line: QuoteLine, by, **changes) -> QuoteLine:
         changes["discount_percent"] = decimal(
             changes["discount_percent"] or 0, "The discount", field="discount_percent"
         )
+    if changes.get("unit_price") not in (None, ""):
+        changes["unit_price"] = _typed_price(changes["unit_price"], line.quote)
     with transaction.atomic():
         quote = lock(line.quote)
         ensure_editable(quote)
         line = QuoteLine.objects.select_for_update().get(pk=line.pk, quote=quote)
+        if "unit_price" in changes:
+            typed = changes.pop("unit_price")
+            if line.book_price is None:  # priced before overrides were kept: remember it
+                line.book_price = line.unit_price
+            line.unit_price = line.book_price if typed in (None, "") else typed
         for name, value in changes.items():
             setattr(line, name, value)
         if not (line.description or "").strip():
@@ -248,14 +288,48 @@ def update_quote(*, quote: Quote, data: dict, by) -> Quote:
     return quote
 
 
+# -- deleting a draft ---------------------------------------------------------------------------
+
+
+def can_delete(quote: Quote) -> bool:
+    """Only a draft is deleted (anything else was shown to a manager or a customer)."""
+    return quote.status == Quote.Status.DRAFT
+
+
+def delete_quote(*, quote: Quote, by) -> Quote | None:
+    """Delete a draft with its lines (and approvals, PDF), in one transaction. A draft
+    revision (version n+1) gives the current place back to version n, which is kept and
+    takes back the state it had before the revision. The quote's timeline entries go with it
+    and notifications about it lose their link (no dead link anywhere). Returns version n,
+    if any."""
+    with transaction.atomic():
+        quote = lock(quote)
+        if not can_delete(quote):
+            hint = " Revise it to make a new version." if quote.status in REVISABLE else ""
+            raise QuoteError(
+                f"Quote {quote} is {quote.get_status_display().lower()}: only a draft can be "
+                f"deleted.{hint}",
+                code="not_deletable",
+            )
+        previous = None
+        if quote.previous_id is not None:
+            previous = Quote.objects.select_for_update().get(pk=quote.previous_id)
+            reinstate(previous)
+        forget(quote)
+        quote.delete()  # its lines, approvals and stored PDF cascade
+    return previous
+
+
 # the quote's life: approval, sending, revisions, the customer's answer, expiry
 from .workflow import (  # noqa: E402
+    REVISABLE,
     accept_quote,
     can_approve,
     decide_approval,
     decline_quote,
     expire_quotes,
     needs_approval,
+    reinstate,
     request_approval,
     revise_quote,
     send_quote,
@@ -267,9 +341,11 @@ __all__ = [
     "accept_quote",
     "add_line",
     "can_approve",
+    "can_delete",
     "create_quote",
     "decide_approval",
     "decline_quote",
+    "delete_quote",
     "expire_quotes",
     "needs_approval",
     "recompute",

@@ -16,9 +16,15 @@ rounded lines: ``subtotal = Σ line amounts``, ``discount_total = Σ quote disco
 (shipping is rounded to the minor unit and not taxed). So every column adds up on the page,
 the PDF and the order.
 
+``unit price`` is the price used: the price book's, or a price the rep typed (an override,
+e.g. a negotiated price; the line keeps the price book's as ``book_price``).
+
 The largest discount (what the approval rule compares with the owner's limit) is the
-*effective* discount of a line, both discounts together: ``1 − (1 − d/100)(1 − D/100)``,
-rounded up to 0.01 % so that 10.001 % is not taken for 10 %.
+*effective* discount of a line against its price-book price, everything together: a price
+typed below the book's, the line discount and the quote discount,
+``1 − (unit price / book price)(1 − d/100)(1 − D/100)``, rounded up to 0.01 % so that
+10.001 % is not taken for 10 % (a line without a book price, or priced above it with no
+discount, counts as no discount: never below 0).
 """
 
 from __future__ import annotations
@@ -76,13 +82,35 @@ def _percent(value) -> Decimal:
     return Decimal(value or 0)
 
 
-def effective_discount(line_discount, quote_discount) -> Decimal:
-    keep = (1 - _percent(line_discount) / HUNDRED) * (1 - _percent(quote_discount) / HUNDRED)
-    return ((1 - keep) * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+def price_factor(unit_price, book_price) -> Decimal:
+    """What is left of the price-book price after an overridden unit price: 0.8 for 80.00
+    instead of 100.00; 1 without a book price (none recorded, or a free product)."""
+    if book_price is None or unit_price is None or Decimal(book_price) <= 0:
+        return Decimal(1)
+    return Decimal(unit_price) / Decimal(book_price)
+
+
+def effective_discount(line_discount, quote_discount, *, unit_price=None, book_price=None):
+    """The discount against the price-book price, in %: the price override, the line and the
+    quote discount together, rounded up to 0.01 % (never below 0)."""
+    keep = (
+        price_factor(unit_price, book_price)
+        * (1 - _percent(line_discount) / HUNDRED)
+        * (1 - _percent(quote_discount) / HUNDRED)
+    )
+    discount = max((1 - keep) * HUNDRED, ZERO)
+    return discount.quantize(Decimal("0.01"), rounding=ROUND_CEILING)
 
 
 def line_amounts(
-    *, quantity, unit_price, discount_percent=0, tax_rate=0, quote_discount=0, units: int = 2
+    *,
+    quantity,
+    unit_price,
+    discount_percent=0,
+    tax_rate=0,
+    quote_discount=0,
+    units: int = 2,
+    book_price=None,
 ) -> LineAmounts:
     gross = Decimal(quantity) * Decimal(unit_price)
     amount = quantize(gross * (1 - _percent(discount_percent) / HUNDRED), units=units)
@@ -94,15 +122,20 @@ def line_amounts(
         quote_discount=amount - net,
         net=net,
         tax=tax,
-        effective_discount=effective_discount(discount_percent, quote_discount),
+        effective_discount=effective_discount(
+            discount_percent, quote_discount, unit_price=unit_price, book_price=book_price
+        ),
     )
 
 
 def compute(lines, *, discount_percent=0, shipping=0, units: int = 2) -> Totals:
-    """``lines``: objects (or dicts) with quantity, unit_price, discount_percent, tax_rate."""
+    """``lines``: objects (or dicts) with quantity, unit_price, discount_percent, tax_rate
+    and, optionally, book_price (the price-book price an overridden unit price replaced)."""
     amounts = []
     for line in lines:
-        get = line.get if isinstance(line, dict) else lambda name, obj=line: getattr(obj, name)
+        get = (
+            line.get if isinstance(line, dict) else lambda name, obj=line: getattr(obj, name, None)
+        )
         amounts.append(
             line_amounts(
                 quantity=get("quantity"),
@@ -111,6 +144,7 @@ def compute(lines, *, discount_percent=0, shipping=0, units: int = 2) -> Totals:
                 tax_rate=get("tax_rate"),
                 quote_discount=discount_percent,
                 units=units,
+                book_price=get("book_price"),
             )
         )
     subtotal = sum((a.amount for a in amounts), ZERO)

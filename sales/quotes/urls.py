@@ -21,6 +21,7 @@ quote_patterns = [
     path("<int:pk>/reject/", actions.quote_reject, name="quote_reject"),
     path("<int:pk>/send/", actions.quote_send, name="quote_send"),
     path("<int:pk>/revise/", actions.quote_revise, name="quote_revise"),
+    path("<int:pk>/delete/", actions.quote_delete, name="quote_delete"),
     path("<int:pk>/pdf/", views.quote_pdf, name="quote_pdf"),
     path("<int:pk>/compare/", views.quote_compare, name="quote_compare"),
 ]

@@ -120,6 +120,8 @@ def detail_context(request, quote: Quote, **overrides) -> dict:
             ),
             "can_decide": pending and workflow.can_approve(user, quote),
             "can_revise": can_change and quote.status in workflow.REVISABLE,
+            "can_delete": services.can_delete(quote)
+            and access.is_allowed(user, quote, Action.DELETE),
             "public_link": tokens.public_url(quote) if quote.status in CUSTOMER_FACING else "",
             "versions": list(
                 Quote.objects.visible_to(user)
@@ -251,13 +253,16 @@ def quote_line_edit(request, pk, line_pk):
         }
         if form.cleaned_data["description"].strip():
             changes["description"] = form.cleaned_data["description"].strip()
+        if "unit_price" in request.POST:  # empty: back to the price book's
+            changes["unit_price"] = form.cleaned_data["unit_price"]
         try:
             services.update_line(line=line, by=request.user, **changes)
         except ValidationError as exc:
             apply_errors(form, exc)
     if form.errors:
         errors = [f"{msg}" for msgs in form.errors.values() for msg in msgs]
-        return render_detail(request, quote, 400, line_errors={line.pk: errors})
+        # a refused state change (the quote is no longer editable) also shows above the page
+        return render_detail(request, quote, 400, line_errors={line.pk: errors}, error=_top(form))
     return HttpResponseRedirect(quote.get_absolute_url() + "#lines")
 
 

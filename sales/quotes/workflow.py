@@ -249,6 +249,7 @@ def revise_quote(*, quote: Quote, by) -> Quote:
                 description=line.description,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
+                book_price=line.book_price,
                 discount_percent=line.discount_percent,
                 tax_rate=line.tax_rate,
             )
@@ -260,6 +261,25 @@ def revise_quote(*, quote: Quote, by) -> Quote:
         old.save(update_fields=["status", "updated_at"])
         changed(new)
     return new
+
+
+def reinstate(old: Quote) -> None:
+    """Version n is current again (its draft revision n+1 was deleted): it takes back the
+    state it was revised from, read from its own record: declined by the customer, sent, or
+    approved; expired if its validity passed meanwhile (as ``expire_quotes`` would do).
+    Call with ``old`` locked."""
+    if old.status != Quote.Status.SUPERSEDED:
+        return
+    if old.declined_at is not None:
+        status = Quote.Status.DECLINED
+    elif old.valid_until < timezone.localdate():
+        status = Quote.Status.EXPIRED
+    elif old.sent_at is not None:
+        status = Quote.Status.SENT
+    else:
+        status = Quote.Status.APPROVED
+    old.status = status
+    old.save(update_fields=["status", "updated_at"])
 
 
 # -- the customer's answer (public link) --------------------------------------------------------
