@@ -47,6 +47,7 @@ from accounts.scale_vocabulary import (
 )
 from catalog.models import Currency, ExchangeRate
 from sales.models import (
+    ForecastRollup,
     Lead,
     Opportunity,
     Pipeline,
@@ -141,6 +142,8 @@ class SalesScaleData(ExtrasMixin):
             if leads and not Lead.objects.filter(external_id__startswith=LEAD_MARKER).exists():
                 self.copy_leads(leads)
             self.bulk_checks(False)
+            if self.copied and self.superuser:  # the deals went in with triggers off
+                self.timed("forecast rollup", ForecastRollup.rebuild)
             self.timed("quotas, rules, products, quote", self.extras, quote_lines)
             self.reset_sequences()
         if self.copied:

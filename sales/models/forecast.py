@@ -9,10 +9,14 @@ aggregating every deal of a period (a manager of 10 teams: ~70,000 deals a half-
 Visibility follows the deals': ``SalesRecordPolicy`` on the same owner and team, so
 ``ForecastRollup.objects.visible_to(user)`` sums exactly what
 ``Opportunity.objects.visible_to(user)`` would.
+
+A load that turns triggers off (``session_replication_role = replica``: the data generators)
+calls ``ForecastRollup.rebuild()`` at its end; ``manage.py rebuild_forecast_rollup`` does the
+same by hand.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 
 from core.access import RecordQuerySet, SalesRecordPolicy
 
@@ -60,3 +64,11 @@ class ForecastRollup(models.Model):
 
     def __str__(self):
         return f"{self.team_id}/{self.owner_id} {self.currency} {self.month:%Y-%m}"
+
+    @staticmethod
+    def rebuild() -> int:
+        """Computes the rollup afresh from the deals (migration ``0012``): after a load with
+        triggers off, or as a repair. Returns the number of rollup rows."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sales_forecast_rollup_rebuild()")
+            return cursor.fetchone()[0]
