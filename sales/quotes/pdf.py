@@ -88,12 +88,25 @@ def render_html(ctx: dict) -> str:
     return render_to_string(PDF_TEMPLATE, ctx)
 
 
-def render_quote_pdf(quote: Quote) -> bytes:
-    """The quote's PDF (bytes). WeasyPrint, no network: every style is in the template."""
+def write_pdf(html: str) -> bytes:
+    """HTML to PDF bytes with WeasyPrint, no network: every style is in the template."""
     from weasyprint import HTML
 
-    html = render_html(document_context(quote))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def warm_up() -> None:
+    """Loads WeasyPrint, its fonts and the quote template (a worker process does it once at
+    start, so the first quote a customer waits for is not the slow one)."""
+    from django.template.loader import get_template
+
+    get_template(PDF_TEMPLATE)
+    write_pdf("<p style='font-family: sans-serif'>1 234,56 <b>€</b></p>")
+
+
+def render_quote_pdf(quote: Quote) -> bytes:
+    """The quote's PDF (bytes)."""
+    return write_pdf(render_html(document_context(quote)))
 
 
 def current_document(quote: Quote) -> QuoteDocument | None:
@@ -112,9 +125,7 @@ def ensure_document(quote_or_id) -> QuoteDocument:
     document = QuoteDocument.objects.filter(quote=quote).only("pk", "checksum").first()
     if document is not None and document.checksum == digest:
         return QuoteDocument.objects.get(pk=document.pk)
-    from weasyprint import HTML
-
-    pdf = HTML(string=render_html(ctx), base_url=str(settings.BASE_DIR)).write_pdf()
+    pdf = write_pdf(render_html(ctx))
     with transaction.atomic():
         document, _ = QuoteDocument.objects.update_or_create(
             quote=quote, defaults={"pdf": pdf, "checksum": digest}

@@ -1,6 +1,23 @@
 """Celery tasks of quotes (autodiscovered as ``sales.quotes.tasks`` through ``sales.tasks``)."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_process_init
+
+log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def warm_up_pdf(**kwargs):
+    """Each worker process loads WeasyPrint and its fonts before its first task (about a
+    second the first quote PDF would otherwise wait for)."""
+    from .pdf import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # a broken PDF stack must not keep the worker from its other tasks
+        log.exception("WeasyPrint could not be loaded; quote PDFs will fail")
 
 
 @shared_task(acks_late=True)
