@@ -1,5 +1,6 @@
 """The trigger that keeps ``sales_forecastrollup`` (see ``sales/models/forecast.py``) in step
-with ``sales_opportunity``, then the rollup of the deals already there.
+with ``sales_opportunity``, and ``sales_forecast_rollup_rebuild()`` that computes it afresh
+(run once here for the deals already there).
 
 A deal contributes only while open or won: open → pipeline, amount × probability, best case
 (forecast category best case or commit), commit, one open deal; won → won amount, one won deal.
@@ -72,22 +73,37 @@ CREATE TRIGGER sales_forecast_rollup_update
     )
     EXECUTE FUNCTION sales_forecast_rollup_row();
 
-INSERT INTO sales_forecastrollup (
-    team_id, owner_id, currency, month,
-    pipeline, weighted, best_case, commit, won, open_deals, won_deals
-)
-SELECT team_id, owner_id, currency, date_trunc('month', close_date)::date,
-       COALESCE(SUM(amount) FILTER (WHERE status = 'open'), 0),
-       COALESCE(SUM(amount * probability) FILTER (WHERE status = 'open'), 0),
-       COALESCE(SUM(amount) FILTER (
-           WHERE status = 'open' AND forecast_category IN ('best_case', 'commit')), 0),
-       COALESCE(SUM(amount) FILTER (WHERE status = 'open' AND forecast_category = 'commit'), 0),
-       COALESCE(SUM(amount) FILTER (WHERE status = 'won'), 0),
-       COUNT(*) FILTER (WHERE status = 'open'),
-       COUNT(*) FILTER (WHERE status = 'won')
-FROM sales_opportunity
-WHERE status IN ('open', 'won')
-GROUP BY 1, 2, 3, 4;
+-- The rollup afresh from the deals: here the deals already there; later after loads with
+-- triggers off (the data generators) and as a repair (manage.py rebuild_forecast_rollup).
+-- The SHARE lock keeps writers out between the aggregate and the swap.
+CREATE FUNCTION sales_forecast_rollup_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    written bigint;
+BEGIN
+    LOCK TABLE sales_opportunity IN SHARE MODE;
+    DELETE FROM sales_forecastrollup;
+    INSERT INTO sales_forecastrollup (
+        team_id, owner_id, currency, month,
+        pipeline, weighted, best_case, commit, won, open_deals, won_deals
+    )
+    SELECT team_id, owner_id, currency, date_trunc('month', close_date)::date,
+           COALESCE(SUM(amount) FILTER (WHERE status = 'open'), 0),
+           COALESCE(SUM(amount * probability) FILTER (WHERE status = 'open'), 0),
+           COALESCE(SUM(amount) FILTER (
+               WHERE status = 'open' AND forecast_category IN ('best_case', 'commit')), 0),
+           COALESCE(SUM(amount) FILTER (
+               WHERE status = 'open' AND forecast_category = 'commit'), 0),
+           COALESCE(SUM(amount) FILTER (WHERE status = 'won'), 0),
+           COUNT(*) FILTER (WHERE status = 'open'),
+           COUNT(*) FILTER (WHERE status = 'won')
+    FROM sales_opportunity
+    WHERE status IN ('open', 'won')
+    GROUP BY 1, 2, 3, 4;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END $$;
+
+SELECT sales_forecast_rollup_rebuild();
 """
 
 REVERSE = """
@@ -95,6 +111,7 @@ DROP TRIGGER IF EXISTS sales_forecast_rollup_update ON sales_opportunity;
 DROP TRIGGER IF EXISTS sales_forecast_rollup_write ON sales_opportunity;
 DROP FUNCTION IF EXISTS sales_forecast_rollup_row();
 DROP FUNCTION IF EXISTS sales_forecast_rollup_apply(sales_opportunity, integer);
+DROP FUNCTION IF EXISTS sales_forecast_rollup_rebuild();
 DELETE FROM sales_forecastrollup;
 """
 

@@ -67,7 +67,7 @@ class ForecastRollup(models.Model):
 
     @staticmethod
     def rebuild() -> int:
-        """Computes the rollup afresh from the deals (migration ``0012``): after a load with
+        """Computes the rollup afresh from the deals (migration ``0010``): after a load with
         triggers off, or as a repair. Returns the number of rollup rows."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT sales_forecast_rollup_rebuild()")
