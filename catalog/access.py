@@ -6,9 +6,8 @@ up - but only sales managers and administrators create, change or delete anythin
 """
 
 from core.access import ALL_ROWS, NO_ROWS, Policy, active_role
-from users.roles import SALES_ROLES, Role
+from users.roles import SALES_MANAGERS, SALES_ROLES, Role
 
-CATALOG_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
 CONFIGURATOR_USERS = SALES_ROLES | {Role.ADMIN}
 
 
@@ -26,7 +25,7 @@ class CatalogPolicy(Policy):
         return self.can_add(user)
 
     def can_add(self, user):
-        return active_role(user) in CATALOG_MANAGERS
+        return active_role(user) in SALES_MANAGERS
 
     def can_list(self, user):
         return bool(active_role(user))
@@ -34,7 +33,7 @@ class CatalogPolicy(Policy):
 
 def can_manage(user) -> bool:
     """Sales managers and administrators keep the catalogue."""
-    return active_role(user) in CATALOG_MANAGERS
+    return active_role(user) in SALES_MANAGERS
 
 
 def can_configure(user) -> bool:

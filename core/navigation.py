@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from users.models import Role
+from users.roles import SALES_MANAGERS
 
 WORKSPACE_BY_ROLE = {
     Role.SALES_REP: "sales:workspace",
@@ -17,7 +18,6 @@ SALES = {Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN}
 SUPPORT = {Role.SUPPORT_AGENT, Role.SUPPORT_MANAGER, Role.ADMIN}
 MANAGERS = {Role.SALES_MANAGER, Role.SUPPORT_MANAGER, Role.ADMIN}
 EVERYONE = set(Role)
-CATALOG_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
 
 
 S = frozenset(SALES)
@@ -66,7 +66,7 @@ NAVIGATION = (
         "Pipelines",
         "sales:pipeline_list",
         "sliders",
-        frozenset({Role.SALES_MANAGER, Role.ADMIN}),
+        SALES_MANAGERS,
         "/sales/pipelines/",
         "user",
     ),
@@ -74,7 +74,7 @@ NAVIGATION = (
         "Lead assignment",
         "sales:lead_rules",
         "signpost-split",
-        frozenset({Role.SALES_MANAGER, Role.ADMIN}),
+        SALES_MANAGERS,
         "/sales/leads/rules",
         "user",
     ),
@@ -82,7 +82,7 @@ NAVIGATION = (
         "Quotas",
         "sales:quota_list",
         "bullseye",
-        frozenset({Role.SALES_MANAGER, Role.ADMIN}),
+        SALES_MANAGERS,
         "/sales/quotas",
         "user",
     ),
@@ -99,7 +99,7 @@ NAVIGATION = (
         "Price books",
         "catalog:pricebook_list",
         "journal-text",
-        CATALOG_MANAGERS,
+        SALES_MANAGERS,
         "/catalog/price-books",
         "user",
     ),
@@ -107,7 +107,7 @@ NAVIGATION = (
         "Currencies",
         "catalog:currency_list",
         "currency-exchange",
-        CATALOG_MANAGERS,
+        SALES_MANAGERS,
         "/catalog/currencies",
         "user",
     ),

@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 
 from core.access import AdministrationPolicy, PeoplePolicy, RecordQuerySet
 
-from .roles import MANAGER_ROLES, SALES_ROLES, SUPPORT_ROLES, Role
+from .roles import MANAGER_ROLES, SALES_MANAGERS, SALES_ROLES, SUPPORT_ROLES, Role
 
 __all__ = [
     "MANAGER_ROLES",
@@ -68,6 +68,11 @@ class User(AbstractUser):
     @property
     def has_role(self) -> bool:
         return bool(self.role) and self.is_active
+
+    @property
+    def manages_sales(self) -> bool:
+        """Pipelines, assignment rules, quotas and the catalogue are theirs to change."""
+        return self.has_role and self.role in SALES_MANAGERS
 
     @property
     def is_administrator(self) -> bool:

@@ -14,4 +14,6 @@ class Role(models.TextChoices):
 
 MANAGER_ROLES = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SUPPORT_MANAGER})
 SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
+# who steers sales: pipelines and stages, lead assignment rules, quotas, the catalogue
+SALES_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
 SUPPORT_ROLES = frozenset({Role.SUPPORT_AGENT, Role.SUPPORT_MANAGER})

@@ -24,6 +24,7 @@ from django.db.models.functions import TruncQuarter
 
 from catalog.money import base_currency, in_base, rates
 from users.models import Role, Team, TeamMembership, User
+from users.roles import SALES_MANAGERS
 
 from ..models import ForecastRollup, Opportunity, Quota
 from .periods import MONTH, QUARTER, Period, start_of
@@ -62,7 +63,7 @@ class Audience:
 
     @property
     def is_manager(self) -> bool:
-        return self.viewer.role in (Role.SALES_MANAGER, Role.ADMIN)
+        return self.viewer.role in SALES_MANAGERS
 
     def reps_of(self, team_id) -> list[User]:
         return [m.user for m in self.memberships if m.team_id == team_id]

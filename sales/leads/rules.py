@@ -15,22 +15,19 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from core.access import active_role
 from users.models import Role, Team, TeamMembership, User
+from users.roles import SALES_MANAGERS
 
 from ..models import AssignmentRule, Lead
 from .assignment import OPEN, assign_leads
 from .rule_forms import AssignmentRuleForm
 
-RULE_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
 QUEUE_RUN_LIMIT = 10_000
 
 
-def may_manage_rules(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in RULE_MANAGERS)
-
-
 def _guard(request):
-    if not may_manage_rules(request.user):
+    if active_role(request.user) not in SALES_MANAGERS:
         raise PermissionDenied
 
 

@@ -17,16 +17,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.access import active_role
-from users.models import Role
+from users.roles import SALES_MANAGERS
 
 from ..models import Opportunity, Pipeline, Stage, StageChange
 from . import services
 
-MANAGERS = (Role.SALES_MANAGER, Role.ADMIN)
-
 
 def _require_manager(user):
-    if active_role(user) not in MANAGERS:
+    if active_role(user) not in SALES_MANAGERS:
         raise PermissionDenied
 
 
