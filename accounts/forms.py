@@ -20,9 +20,6 @@ class SectionedForm(RecordForm):
     """A record form shown in titled sections; on create it warns about possible duplicates
     and asks for "create anyway" before saving one."""
 
-    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    wide_fields = frozenset({"description", "tags", "name"})
-
     create_anyway = forms.BooleanField(
         required=False, label="None of these is the same — create anyway"
     )
@@ -32,10 +29,6 @@ class SectionedForm(RecordForm):
         self.duplicates = []
         if self.instance.pk:
             del self.fields["create_anyway"]
-
-    def field_sections(self):
-        return [(title, [self[name] for name in names if name in self.fields])
-                for title, names in self.sections]  # fmt: skip
 
     def find_duplicates(self, data) -> list:
         return []
@@ -60,6 +53,7 @@ class SectionedForm(RecordForm):
 
 
 class AccountForm(SectionedForm):
+    wide_fields = SectionedForm.wide_fields | {"billing_street", "shipping_street"}
     website = forms.URLField(required=False, assume_scheme="https")
     tags = TagField(required=False, help_text="Comma-separated")
 
@@ -117,6 +111,7 @@ class AccountForm(SectionedForm):
 
 
 class ContactForm(SectionedForm):
+    wide_fields = SectionedForm.wide_fields | {"mailing_street"}
     tags = TagField(required=False, help_text="Comma-separated")
 
     sections = (

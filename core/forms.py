@@ -10,8 +10,16 @@ class RecordForm(forms.ModelForm):
     """A model form that knows who is filling it in.
 
     Owner and team choices follow ``core.assignment``: nobody hands a record to a team or a
-    person outside their reach.
+    person outside their reach. A form with ``sections`` is shown in titled cards
+    (``generic/_form_sections.html``); ``wide_fields`` take the whole width.
     """
+
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    wide_fields = frozenset({"description", "tags", "name"})
+
+    def field_sections(self):
+        return [(title, [self[name] for name in names if name in self.fields])
+                for title, names in self.sections]  # fmt: skip
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user

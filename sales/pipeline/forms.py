@@ -201,10 +201,6 @@ class OpportunityForm(RecordForm):
             self.add_error("contact", f"{contact} is not a contact of {account}.")
         return data
 
-    def field_sections(self):
-        return [(title, [self[name] for name in names if name in self.fields])
-                for title, names in self.sections]  # fmt: skip
-
     def service_data(self) -> dict:
         """Model fields to save; new competitor names become competitors."""
         data = {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
