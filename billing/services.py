@@ -253,10 +253,22 @@ def _locked_invoice(invoice, account, currency) -> Invoice:
     return locked
 
 
-def _owes(invoice, hint: str) -> str:
-    return (
-        f"Invoice {invoice.number} still owes only {invoice.outstanding} {invoice.currency}: {hint}"
-    )
+def _settle_against(invoice, *, account, currency, amount, field: str, rest: str) -> Invoice:
+    """Counts ``amount`` (a payment or a credit) against what the invoice still owes, under
+    the invoice's row lock: never more than it owes (``rest`` says what to do with the rest);
+    the invoice's status follows (``ledger.settle``)."""
+    invoice = _locked_invoice(invoice, account, currency)
+    if amount > invoice.outstanding:
+        raise ValidationError(
+            {
+                "amount": f"Invoice {invoice.number} still owes only {invoice.outstanding} "
+                f"{invoice.currency}: {rest}"
+            }
+        )
+    setattr(invoice, field, getattr(invoice, field) + amount)
+    ledger.settle(invoice)
+    invoice.save(update_fields=[field, "status", "updated_at"])
+    return invoice
 
 
 def payment_record(
@@ -279,12 +291,10 @@ def payment_record(
     )
     with transaction.atomic():
         if invoice is not None:
-            invoice = _locked_invoice(invoice, account, currency)
-            if amount > invoice.outstanding:
-                raise ValidationError({"amount": _owes(invoice, "record the rest on account.")})
-            invoice.paid_amount += amount
-            ledger.settle(invoice)
-            invoice.save(update_fields=["paid_amount", "status", "updated_at"])
+            invoice = _settle_against(
+                invoice, account=account, currency=currency, amount=amount,
+                field="paid_amount", rest="record the rest on account.",
+            )  # fmt: skip
         payment = Payment.objects.create(
             account=account,
             invoice=invoice,
@@ -320,12 +330,10 @@ def credit_note_create(
     )
     with transaction.atomic():
         if invoice is not None:
-            invoice = _locked_invoice(invoice, account, currency)
-            if amount > invoice.outstanding:
-                raise ValidationError({"amount": _owes(invoice, "credit the rest on account.")})
-            invoice.credited_amount += amount
-            ledger.settle(invoice)
-            invoice.save(update_fields=["credited_amount", "status", "updated_at"])
+            invoice = _settle_against(
+                invoice, account=account, currency=currency, amount=amount,
+                field="credited_amount", rest="credit the rest on account.",
+            )  # fmt: skip
         note = CreditNote.objects.create(
             number=next_number("credit_note"),
             account=account,
