@@ -11,13 +11,12 @@ the worker in < 60 s; a CSV export of 1M contacts streamed with < 300 MB peak me
 
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 
-from common import RESULTS, ROOT, client_for, measure
+from common import RESULTS, ROOT, client_for, machine, measure
 from django.db import connection  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
@@ -274,24 +273,6 @@ def import_row():
 
 
 # -- report -----------------------------------------------------------------------------------
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    with open("/proc/meminfo") as fh:
-        mem_gb = int(fh.readline().split()[1]) / 1024 / 1024
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg = cur.fetchone()[0]
-    return (
-        f"{platform.node()}: {os.cpu_count()} × {cpu}, {mem_gb:.0f} GB RAM, "
-        f"Python {platform.python_version()}, PostgreSQL {pg.split()[0]}"
-    )
-
-
 def write(rows, export, imported, counts):
     lines = [
         "# customers",

@@ -22,14 +22,13 @@ import datetime as dt
 import json
 import logging
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import RESULTS, client_for, measure
+from common import RESULTS, client_for, machine, measure
 from django.db import connection  # noqa: E402
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse  # noqa: E402
 
@@ -248,24 +247,6 @@ def page_rows(s: Sample, only: set[str] | None = None, runs: int | None = None) 
 
 
 # -- report -----------------------------------------------------------------------------------
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    with open("/proc/meminfo") as fh:
-        mem_gb = int(fh.readline().split()[1]) / 1024 / 1024
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg = cur.fetchone()[0]
-    return (
-        f"{platform.node()}: {os.cpu_count()} × {cpu}, {mem_gb:.0f} GB RAM, "
-        f"Python {platform.python_version()}, PostgreSQL {pg.split()[0]}"
-    )
-
-
 def query_note(rows) -> str:
     """Query counts must not grow with the rows a user sees: the same page for a rep (a few
     hundred deals) and for the manager (all of them) should run the same number of queries."""

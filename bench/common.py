@@ -3,6 +3,7 @@
 
 import json
 import os
+import platform
 import statistics
 import sys
 import time
@@ -50,6 +51,25 @@ def measure(client: Client, url: str, runs: int = 200, warmup: int = 20) -> dict
         "max_ms": round(timings[-1], 2),
         "queries": len(ctx.captured_queries),
     }
+
+
+def machine() -> str:
+    """The machine a result was measured on, for the results files."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    with open("/proc/meminfo") as fh:
+        mem_gb = int(fh.readline().split()[1]) / 1024 / 1024
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    return (
+        f"{platform.node()}: {os.cpu_count()} × {cpu}, {mem_gb:.0f} GB RAM, "
+        f"Python {platform.python_version()}, PostgreSQL {pg.split()[0]}"
+    )
 
 
 def write_results(name: str, rows: list[dict], notes: str = "") -> Path:
