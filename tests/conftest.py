@@ -38,6 +38,43 @@ def pytest_configure(config):
     settings.CELERY_BROKER_URL = broker
 
 
+def clock_start():
+    """The instant every test starts at: ``CRM_TEST_NOW`` (ISO 8601; a time without an offset is
+    in ``settings.TIME_ZONE``), or None for the real time. ``scripts/test_dates.sh`` runs the
+    suite at the awkward ones: month, quarter and year ends, 29 February, DST days, 23:30."""
+    raw = os.environ.get("CRM_TEST_NOW", "").strip()
+    if not raw:
+        return None
+    import datetime
+    import zoneinfo
+
+    from django.conf import settings
+
+    moment = datetime.datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return moment
+
+
+def pytest_report_header(config):
+    moment = clock_start()
+    return f"clock: every test starts at {moment.isoformat()}" if moment else "clock: real time"
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """Travel to CRM_TEST_NOW for the test (the clock ticks on from there, in every thread of
+    the process: live server, in-process Celery worker); the real time when it is unset."""
+    moment = clock_start()
+    if moment is None:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -30,7 +30,8 @@ def test_manager_forecast_chart_period_switch_and_quota_grid(live_server, page, 
     )
     page.get_by_text("Month", exact=True).click()  # the period switch (htmx)
     expect(page).to_have_url(re.compile(r"period=month"))
-    expect(page.get_by_role("tab", name=current(MONTH).label)).to_be_visible()
+    expect(page.get_by_role("tab", name=current(MONTH).label, exact=True)).to_be_visible()
+    expect(page.get_by_role("tab", name="Total, 6 months", exact=True)).to_be_visible()
     page.wait_for_function("() => Chart.getChart(document.getElementById('forecast-chart-canvas'))")
 
     page.goto(live_server.url + "/sales/quotas/")

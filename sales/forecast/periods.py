@@ -42,9 +42,15 @@ class Period:
 
     @property
     def label(self) -> str:
+        from django.utils.dateformat import format as date_format
+        from django.utils.translation import gettext
+
         if self.kind == QUARTER:
-            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
-        return self.start.strftime("%b %Y")
+            return gettext("Q%(quarter)d %(year)d") % {
+                "quarter": (self.start.month - 1) // 3 + 1,
+                "year": self.start.year,
+            }
+        return date_format(self.start, "M Y")  # "Dec 2026", in the reader's language
 
     @property
     def key(self) -> str:

@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from core import access
 from core.export import csv_rows
 
 from ..models import Opportunity
 from .forms import ForecastForm
-from .periods import shift
+from .periods import QUARTER, shift
 from .selectors import Audience, Scope, audience, forecast
 
 
@@ -51,8 +52,16 @@ def tables(result, chosen: str | None) -> tuple[list[dict], dict]:
     ten teams has ~100 rows a tab, and seven tabs of them cost more than the numbers."""
     tabs = [{"label": p.label, "key": p.key, "index": i} for i, p in enumerate(result.periods)]
     if len(result.periods) > 1:
-        label = f"{result.periods[0].label} – {result.periods[-1].label}"
-        tabs.append({"label": label, "key": "range", "index": None})
+        # Named by what it is, not by its first and last period: "Dec 2026 – May 2027" would
+        # contain the first tab's name, and a screen reader would offer two "Dec 2026" tabs.
+        n, kind = len(result.periods), result.periods[0].kind
+        label = (
+            ngettext("Total, %(n)d quarter", "Total, %(n)d quarters", n)
+            if kind == QUARTER
+            else ngettext("Total, %(n)d month", "Total, %(n)d months", n)
+        ) % {"n": n}
+        span = f"{result.periods[0].label} – {result.periods[-1].label}"
+        tabs.append({"label": label, "title": span, "key": "range", "index": None})
     active = next((t for t in tabs if t["key"] == chosen), tabs[0])
     for tab in tabs:
         tab["active"] = tab is active
