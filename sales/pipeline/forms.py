@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -150,9 +151,10 @@ class OpportunityForm(RecordForm):
         if codes:
             codes = sorted(set(codes) | {money.base_currency()} | ({opp.currency} - {""}))
             self.fields["currency"] = forms.ChoiceField(choices=[(c, c) for c in codes])
-        self.fields["products"].queryset = Product.objects.filter(active=True) | (
-            opp.products.all() if opp.pk else Product.objects.none()
-        )
+        # One option per product: ORing with ``opp.products.all()`` joined the deal table and
+        # listed a product once per deal using it (8,801 options, a save over 1,000 fields).
+        in_use = Q(pk__in=opp.products.values("pk")) if opp.pk else Q(pk__in=[])
+        self.fields["products"].queryset = Product.objects.filter(Q(active=True) | in_use)
         self.fields["products"].required = False
         self.fields["competitors"].queryset = Competitor.objects.all()
         self.fields["competitors"].required = False
