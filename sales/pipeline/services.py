@@ -225,14 +225,19 @@ def opportunity_close(
     by,
     reason: str = "",
     note: str = "",
+    amount=None,
     expected_version: int | None = None,
 ) -> Opportunity:
-    """Won or lost: moves to the pipeline's (first) won or lost stage."""
+    """Won or lost: moves to the pipeline's (first) won or lost stage. ``amount`` (in the
+    deal's currency), when given, becomes the deal's amount in the same save: an accepted
+    quote's total is what was won."""
     kind = Stage.Kind.WON if won else Stage.Kind.LOST
     stage = opportunity.pipeline.stages.filter(kind=kind).order_by("position").first()
     if stage is None:
         raise ValidationError(f"The pipeline “{opportunity.pipeline}” has no {kind} stage.")
     data = {"stage": stage, "close_reason": reason, "close_note": note}
+    if amount is not None:
+        data["amount"] = amount
     if opportunity.status == kind:
         data.pop("stage")
     return opportunity_save(

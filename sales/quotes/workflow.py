@@ -12,12 +12,14 @@ or a customer and a rep acting at once are serialised, and the second sees the f
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from catalog import money
 from core import events
 from core.access import active_role
 from core.notifications import notify
@@ -300,9 +302,19 @@ def _customer_can_answer(quote: Quote) -> None:
         raise QuoteError(f"This quote is {quote.get_status_display().lower()}.", code="not_open")
 
 
+def won_amount(quote: Quote, opportunity) -> Decimal:
+    """What the deal won by accepting ``quote``: its total (the order's total) in the deal's
+    currency, converted at today's rate when the two differ."""
+    if quote.currency == opportunity.currency:
+        return quote.total
+    return money.convert(quote.total, quote.currency, opportunity.currency)
+
+
 def accept_quote(*, quote: Quote, name: str) -> tuple[Quote, object]:
-    """The customer accepts (typing their name): the deal is won and its order created, once.
-    A second click finds the quote accepted and returns the same order."""
+    """The customer accepts (typing their name): the deal is won at the quote's total and its
+    order created, once, in one transaction (so the account's won revenue, the forecast rollup
+    and the dashboards read the order's figure). A second click finds the quote accepted and
+    returns the same order."""
     from billing.services import order_from_quote
 
     from ..pipeline.services import opportunity_close
@@ -319,7 +331,13 @@ def accept_quote(*, quote: Quote, name: str) -> tuple[Quote, object]:
         quote.accepted_at = timezone.now()
         quote.accepted_by_name = name
         quote.save()
-        opportunity_close(opportunity=quote.opportunity, won=True, by=quote.owner)
+        opportunity = quote.opportunity
+        opportunity_close(
+            opportunity=opportunity,
+            won=True,
+            by=quote.owner,
+            amount=won_amount(quote, opportunity),
+        )
         order = order_from_quote(quote=quote, by=quote.owner)
         record_timeline(
             quote,
