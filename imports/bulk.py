@@ -53,6 +53,7 @@ class _Row:
     number: int
     values: dict
     result: RowResult
+    record_id: int | None = None
     external_id: str = ""
     email_key: str = ""
     account_name: str = ""
@@ -73,7 +74,7 @@ def import_contacts(rows: list[tuple[int, dict]], mapping: dict, ctx) -> list[Ro
         result = RowResult(number)
         results.append(result)
         try:
-            values = conversion.convert("contact", mapping, raw)
+            values = conversion.convert("contact", mapping, raw, date_order=ctx.date_order)
         except RowErrors as exc:
             result.errors = exc.errors
             continue
@@ -88,6 +89,7 @@ def _split(number: int, values: dict, result: RowResult) -> _Row:
 
     values = dict(values)
     row = _Row(number, values, result)
+    row.record_id = values.pop("id", None)
     row.external_id = values.pop("external_id", "")
     row.tags = values.pop("tags", None)
     row.consents = {ch: values.pop(k) for k, ch in CONSENT_CHANNELS.items() if k in values}
@@ -102,6 +104,7 @@ def _lookups(rows: list[_Row]):
     ext_ids = {r.external_id for r in rows if r.external_id}
     emails = {r.email_key for r in rows if not r.external_id and r.email_key}
     by_ext = {c.external_id: c for c in Contact.objects.filter(external_id__in=ext_ids)}
+    by_pk = Contact.objects.in_bulk([r.record_id for r in rows if r.record_id is not None])
     by_email: dict[str, list[Contact]] = {}
     if emails:
         found = (
@@ -125,19 +128,23 @@ def _lookups(rows: list[_Row]):
         )
         for a in found:
             accounts_by_name.setdefault(a.name_key, a)  # the oldest, as name__iexact .first()
-    return by_ext, by_email, accounts_by_ext, accounts_by_name
+    return by_pk, by_ext, by_email, accounts_by_ext, accounts_by_name
 
 
 def _round(rows: list[_Row], ctx) -> list[_Row]:
     user = ctx.user
-    by_ext, by_email, accounts_by_ext, accounts_by_name = _lookups(rows)
+    by_pk, by_ext, by_email, accounts_by_ext, accounts_by_name = _lookups(rows)
     touched: set = set()
     later: list[_Row] = []
     now_rows: list[_Row] = []
     for row in rows:
         existing = None
         problem = None
-        if row.external_id:
+        if row.record_id is not None:
+            existing = by_pk.get(row.record_id)
+            if existing is None:
+                problem = ("id", f"no contact with ID {row.record_id} in this CRM")
+        elif row.external_id:
             existing = by_ext.get(row.external_id)
         elif row.email_key:
             matches = by_email.get(row.email_key, [])
@@ -191,7 +198,10 @@ def _round(rows: list[_Row], ctx) -> list[_Row]:
         if row.tags is not None:  # rare column: per row, as contact_save does
             row.contact.tags.set(row.tags, clear=True)
     _consents(valid, ctx)
-    _duplicate_warnings([r for r in valid if r.existing is None])
+    new_rows = [r for r in valid if r.existing is None]
+    for row in new_rows:
+        ctx.created[("contact", row.contact.pk)] = row.number
+    _duplicate_warnings(new_rows, ctx)
     return later
 
 
@@ -285,14 +295,17 @@ def _consents(rows: list[_Row], ctx) -> None:
     customer.consent_bulk_set(out, by=ctx.user)
 
 
-def _duplicate_warnings(rows: list[_Row]) -> None:
-    """Same e-mail or same phone as a contact that existed before the row's own (the
-    row-by-row path also finds similar names in the same account by trigram; not here)."""
+def _duplicate_warnings(rows: list[_Row], ctx) -> None:
+    """Same e-mail or same phone as a contact that existed before the row's own, or — for a
+    row with neither e-mail nor id, which nothing could match — the same first and last name
+    (the row-by-row path also finds similar names in the same account by trigram; not here)."""
     if not rows:
         return
     emails = {r.contact.email.strip().lower() for r in rows if r.contact.email}
     phones = {r.contact.phone.strip() for r in rows if r.contact.phone}
-    if not emails and not phones:
+    unmatched = {r.number for r in rows if not r.contact.email and not r.external_id}
+    names = {_name_key(r.contact) for r in rows if r.number in unmatched}
+    if not emails and not phones and not names:
         return
     from django.db.models import Q
 
@@ -301,27 +314,39 @@ def _duplicate_warnings(rows: list[_Row]) -> None:
         condition |= Q(email_key__in=emails)
     if phones:
         condition |= Q(phone__in=phones)
+    for first, last in names:
+        condition |= Q(first_key=first, last_key=last)
     candidates = (
-        Contact.objects.annotate(email_key=Lower("email"))
-        .filter(condition)
+        Contact.objects.annotate(
+            email_key=Lower("email"), first_key=Lower("first_name"), last_key=Lower("last_name")
+        )
+        .filter(condition, merged_into__isnull=True)
         .only("pk", "first_name", "last_name", "email", "phone")
         .order_by("last_name", "first_name", "pk")
     )
-    by_email, by_phone = {}, {}
+    by_email, by_phone, by_name = {}, {}, {}
     for c in candidates:
         if c.email_key:
             by_email.setdefault(c.email_key, []).append(c)
         if c.phone:
             by_phone.setdefault(c.phone, []).append(c)
+        by_name.setdefault((c.first_key, c.last_key), []).append(c)
     for row in rows:
         me = row.contact
         found, seen = [], {me.pk}
         email = me.email.strip().lower() if me.email else ""
         phone = me.phone.strip() if me.phone else ""
-        for c in by_email.get(email, []) + by_phone.get(phone, []):
+        same_name = by_name.get(_name_key(me), []) if row.number in unmatched else []
+        for c in by_email.get(email, []) + by_phone.get(phone, []) + same_name:
             if c.pk not in seen and c.pk < me.pk:  # existed when this row was saved
                 seen.add(c.pk)
                 found.append(c)
         if found:
-            names = ", ".join(f"“{d}” (#{d.pk})" for d in found[:3])
-            row.result.warnings.append(("", f"possible duplicate of {names}"))
+            message = f"possible duplicate of {ctx.describe('contact', found[:3])}"
+            if row.number in unmatched:
+                message += " (no e-mail or id to match an existing contact: a new one is made)"
+            row.result.warnings.append(("", message))
+
+
+def _name_key(contact: Contact) -> tuple[str, str]:
+    return ((contact.first_name or "").lower(), (contact.last_name or "").lower())

@@ -85,30 +85,56 @@ def parse_int(value: str) -> int | None:
     return int(number)
 
 
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%d/%m/%Y",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%Y/%m/%d",
-    "%Y%m%d",
-    "%d/%m/%y",
-    "%d.%m.%y",
-)
+ISO_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+# Day and month in either order: which one a file uses is asked or detected from all its rows
+# (``detect_date_order``); Salesforce's Data Loader writes MM/dd/yyyy.
+DATE_ORDERS = {
+    "dmy": ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y", "%d-%m-%y"),
+    "mdy": ("%m/%d/%Y", "%m.%d.%Y", "%m-%d-%Y", "%m/%d/%y", "%m.%d.%y", "%m-%d-%y"),
+}
+DATE_ORDER_EXAMPLES = {"dmy": "DD/MM/YYYY", "mdy": "MM/DD/YYYY"}
+DAY_MONTH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T].*)?$")
+AMBIGUOUS, MIXED = "ambiguous", "mixed"
 
 
-def parse_date(value: str) -> dt.date | None:
+def parse_date(value: str, order: str = "dmy") -> dt.date | None:
+    """ISO dates, or day and month in ``order`` (dmy or mdy); a time after the date is
+    ignored."""
     v = (value or "").strip()
     if not v:
         return None
-    v = v.split("T")[0] if re.match(r"^\d{4}-\d{2}-\d{2}T", v) else v
-    v = v.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} ", v) else v
-    for fmt in DATE_FORMATS:
+    if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", v) or DAY_MONTH.match(v):
+        v = re.split(r"[T ]", v, maxsplit=1)[0]
+    for fmt in ISO_DATE_FORMATS + DATE_ORDERS.get(order, DATE_ORDERS["dmy"]):
         try:
             return dt.datetime.strptime(v, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"“{value}” is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+    example = DATE_ORDER_EXAMPLES.get(order, "DD/MM/YYYY")
+    raise ValueError(f"“{value}” is not a date (use YYYY-MM-DD or {example})")
+
+
+def detect_date_order(values) -> str:
+    """How the day/month dates among ``values`` are written: "dmy" or "mdy" when some value
+    tells (a first number above 12 is a day, a second one above 12 too), "" when there are no
+    such dates, AMBIGUOUS when every one reads both ways (07/04/1980), MIXED when some say
+    dmy and others mdy."""
+    seen, orders = False, set()
+    for value in values:
+        m = DAY_MONTH.match((value or "").strip())
+        if not m:
+            continue
+        seen = True
+        first, second = int(m[1]), int(m[2])
+        if first > 12 >= second:
+            orders.add("dmy")
+        elif second > 12 >= first:
+            orders.add("mdy")
+    if len(orders) == 1:
+        return orders.pop()
+    if orders:
+        return MIXED
+    return AMBIGUOUS if seen else ""
 
 
 _url = URLValidator()
@@ -140,9 +166,11 @@ def parse_email(value: str) -> str:
     return v
 
 
-def convert(kind: str, mapping: dict[str, str], row: dict[str, str]) -> dict:
+def convert(
+    kind: str, mapping: dict[str, str], row: dict[str, str], *, date_order: str = ""
+) -> dict:
     """{target: python value} for the mapped, non-empty columns; raises RowErrors listing
-    every problem of the row at once."""
+    every problem of the row at once. ``date_order`` (dmy, mdy) reads day/month dates."""
     errors: list[tuple[str, str]] = []
     values: dict = {}
     for t in targets(kind):
@@ -162,7 +190,7 @@ def convert(kind: str, mapping: dict[str, str], row: dict[str, str]) -> dict:
                 if value is not None and value < 0:
                     raise ValueError("must not be negative")
             elif t.type == "date":
-                value = parse_date(raw)
+                value = parse_date(raw, date_order or "dmy")
             elif t.type == "bool":
                 value = parse_bool(raw)
             elif t.type == "url":

@@ -116,7 +116,20 @@ CONSENT_TARGETS = [
     ),
 ]
 
+
+def _record_id(kind: str) -> Target:
+    """The record's own ID, as the list's CSV export writes it: a re-import updates that
+    record instead of matching it by e-mail or name (or duplicating it)."""
+    return Target(
+        "id",
+        f"ID in this CRM (from our {kind} export)",
+        "int",
+        synonyms=(),  # guessed only for our own export (``guess_mapping``)
+    )
+
+
 CONTACT_TARGETS = [
+    _record_id("contact"),
     Target(
         "external_id",
         "External id",
@@ -208,6 +221,7 @@ CONTACT_TARGETS = [
 ]
 
 ACCOUNT_TARGETS = [
+    _record_id("account"),
     Target(
         "external_id",
         "External id",
@@ -235,7 +249,7 @@ ACCOUNT_TARGETS = [
         "Kind (company/household)",
         "choice",
         choices=("company", "household"),
-        synonyms=("kind", "type", "account type"),
+        synonyms=("kind", "account kind", "type", "account type"),
     ),
     Target("industry", "Industry", synonyms=("industry", "sector", "branche"), max_length=80),
     Target(
@@ -245,7 +259,9 @@ ACCOUNT_TARGETS = [
         choices=("strategic", "key", "standard", "small"),
         synonyms=("tier",),
     ),
-    Target("segment", "Segment", synonyms=("segment",), max_length=80),
+    # Salesforce's Type ("Customer - Direct", "Partner"…) is a segment, as import_salesforce
+    # reads it; a type column whose values are all company/household is the kind.
+    Target("segment", "Segment", synonyms=("segment", "type", "account type"), max_length=80),
     Target(
         "parent",
         "Parent account (name)",
@@ -330,32 +346,66 @@ def normalise(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+def compact(header: str) -> str:
+    """A header as guessing compares it: case, accents, spaces and separators ignored
+    (``BILLINGCITY``, ``Billing_City`` and ``billing city`` are one name)."""
+    return normalise(header).replace(" ", "")
+
+
 def header_signature(kind: str, headers: list[str]) -> str:
     joined = "\x1f".join(normalise(h) for h in headers)
     return hashlib.sha256(f"{kind}\x1e{joined}".encode()).hexdigest()
 
 
-def guess_mapping(kind: str, headers: list[str]) -> dict[str, str]:
-    """{target: header} from header names: exact field name or label first, then synonyms."""
-    by_norm = {}
+# Every customer list export (``core.export`` through the generic list) ends with these.
+OWN_EXPORT_HEADERS = {"id", "ownerusername", "teamname"}
+
+
+def is_own_export(headers: list[str]) -> bool:
+    """A file this CRM exported: its ID column is our record id, not someone's external id."""
+    return {compact(h) for h in headers if h} >= OWN_EXPORT_HEADERS
+
+
+def fits_choice(target: Target, values) -> bool:
+    """Every value of a column is one of a choice field's choices (so it may be guessed)."""
+    seen = False
+    for value in values:
+        if not (value or "").strip():
+            continue
+        if normalise(value) not in target.choices:
+            return False
+        seen = True
+    return seen
+
+
+def guess_mapping(kind: str, headers: list[str], rows: list[dict] | None = None) -> dict[str, str]:
+    """{target: header} from header names: exact field name or label first, then synonyms,
+    compared without case and separators. A choice field is guessed only from a column whose
+    values (in ``rows``, a sample of the file) are all among its choices; the record id only
+    in our own export."""
+    rows = rows or []
+    by_key: dict[str, str] = {}
     for h in headers:
         if h:
-            by_norm.setdefault(normalise(h), h)
+            by_key.setdefault(compact(h), h)
+    own_export = is_own_export(headers)
     mapping: dict[str, str] = {}
     used: set[str] = set()
+    if own_export and "id" in by_key:
+        mapping["id"] = by_key["id"]
+        used.add(by_key["id"])
     for rank in (0, 1):
         for t in targets(kind):
-            if t.name in mapping:
+            if t.name in mapping or t.name == "id":
                 continue
-            names = (
-                (normalise(t.name), normalise(t.label))
-                if rank == 0
-                else tuple(normalise(s) for s in t.synonyms)
-            )
+            names = (t.name, t.label) if rank == 0 else t.synonyms
             for n in names:
-                header = by_norm.get(n)
-                if header and header not in used:
-                    mapping[t.name] = header
-                    used.add(header)
-                    break
+                header = by_key.get(compact(n))
+                if not header or header in used:
+                    continue
+                if t.type == "choice" and not fits_choice(t, (r.get(header) for r in rows)):
+                    continue  # free text (e.g. Salesforce's Type) is not a strict choice
+                mapping[t.name] = header
+                used.add(header)
+                break
     return mapping

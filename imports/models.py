@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.access import ALL_ROWS, NO_ROWS, Policy, RecordQuerySet, active_role
 from users.roles import Role
@@ -13,6 +14,11 @@ from users.roles import Role
 class Kind(models.TextChoices):
     CONTACT = "contact", "Contacts"
     ACCOUNT = "account", "Accounts"
+
+
+class DateOrder(models.TextChoices):
+    DMY = "dmy", _("day/month/year (31/12/1980)")
+    MDY = "mdy", _("month/day/year (12/31/1980)")
 
 
 class ImportJobPolicy(Policy):
@@ -84,6 +90,12 @@ class ImportJob(models.Model):
     delimiter = models.CharField(max_length=1, blank=True)
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, help_text="{target field: source header}")
+    date_order = models.CharField(
+        max_length=3,
+        choices=DateOrder.choices,
+        blank=True,
+        help_text="How the file writes day/month dates; chosen or detected at the mapping step",
+    )
     total_rows = models.PositiveIntegerField(default=0)
     # The row cursor: rows up to this file row number are done. Updated in the same
     # transaction as the rows themselves, so a retried task resumes exactly after them.

@@ -10,24 +10,80 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {
+    ",": gettext_lazy("commas"),
+    ";": gettext_lazy("semicolons"),
+    "\t": gettext_lazy("tabs"),
+}
 LATIN_SINGLE_BYTE = ("cp125", "latin", "iso8859", "mac", "windows125")
+# A cell may be as long as the upload itself: the description holds any text, and the fields
+# with a length limit say so per row (``conversion``) instead of the csv module refusing the
+# whole file at 128 KiB.
+MAX_CELL_CHARS = 64 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
+# What ``core.export.neutralise`` puts before a cell that a spreadsheet would evaluate.
+NEUTRALISED = re.compile(r"^'(?=[=+\-@])")
+BOMS = (
+    # UTF-32 first: its little-endian BOM starts like UTF-16's.
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
 
 
 class FileError(ValueError):
     """The file cannot be read at all (not a row problem)."""
 
 
+def _without_bom(raw: bytes) -> tuple[str, str] | None:
+    """(codec, name to store) of a file that starts with a byte order mark, or of a UTF-16 or
+    UTF-32 file without one (every second or every fourth byte NUL)."""
+    sample = raw[:4000]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    sample = sample[: len(sample) // 4 * 4]
+    zero = [sample[i::4].count(0) * 4 / len(sample) for i in range(4)]
+    if zero[1] > 0.9 and zero[2] > 0.9 and zero[3] > 0.9:
+        return "utf-32-le", "utf-32-le"
+    if zero[0] > 0.9 and zero[1] > 0.9 and zero[2] > 0.9:
+        return "utf-32-be", "utf-32-be"
+    if zero[1] > 0.9 and zero[3] > 0.9:
+        return "utf-16-le", "utf-16-le"
+    if zero[0] > 0.9 and zero[2] > 0.9:
+        return "utf-16-be", "utf-16-be"
+    return None
+
+
 def decode(raw: bytes) -> tuple[str, str]:
-    """(text, encoding): BOMs first, then strict UTF-8, then charset-normalizer, then cp1252."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    """(text, encoding): BOMs first (UTF-32, UTF-8, UTF-16), UTF-16/32 without one, then strict
+    UTF-8, then charset-normalizer, then cp1252. NUL characters are dropped: no text column
+    of PostgreSQL can hold them."""
+    text, encoding = _decode(raw)
+    return text.replace("\x00", ""), encoding
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    for bom, codec, name in BOMS:
         if raw.startswith(bom):
             try:
-                return raw[len(bom) :].decode(name), "utf-16"
+                return raw[len(bom) :].decode(codec), name
             except UnicodeDecodeError as exc:
-                raise FileError(f"The file says UTF-16 but is not: {exc}") from exc
+                raise FileError(
+                    _("The file says %(encoding)s but is not: %(error)s")
+                    % {"encoding": name.upper(), "error": exc}
+                ) from exc
+    if wide := _without_bom(raw):
+        codec, name = wide
+        try:
+            return raw.decode(codec), name
+        except UnicodeDecodeError:
+            pass  # not that after all
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -45,7 +101,7 @@ def decode(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     try:
-        return raw.decode(encoding), encoding
+        return raw.decode(encoding), encoding[:40]
     except (UnicodeDecodeError, LookupError):
         return raw.decode("cp1252", errors="replace"), "cp1252"
 
@@ -95,10 +151,18 @@ def _xlsx_rows(raw: bytes) -> Iterator[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip/xml errors of a damaged file
-        raise FileError(f"Not a readable Excel file: {exc}") from exc
+        raise FileError(_("Not a readable Excel file: %(error)s") % {"error": exc}) from exc
     try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        if not workbook.worksheets:
+            raise FileError(_("The Excel file has no sheet."))
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable zip
+                raise FileError(_("Not a readable Excel file: %(error)s") % {"error": exc}) from exc
             yield [_cell(v) for v in values]
     finally:
         workbook.close()
@@ -106,6 +170,12 @@ def _xlsx_rows(raw: bytes) -> Iterator[list[str]]:
 
 def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def cell_value(value: str) -> str:
+    """A cell as the import reads it: stripped, without the apostrophe our own export put
+    before text a spreadsheet would evaluate ('=…, '+…, '-…, '@…)."""
+    return NEUTRALISED.sub("", (value or "").strip().replace("\x00", ""))
 
 
 def read_table(
@@ -118,17 +188,17 @@ def read_table(
     if file_format == "xlsx":
         source = _xlsx_rows(raw)
     else:
-        text, _ = decode(raw) if not encoding else (_decode_as(raw, encoding), encoding)
+        text, _encoding = decode(raw) if not encoding else (_decode_as(raw, encoding), encoding)
         source = _csv_rows(text, delimiter or sniff_delimiter(text))
     try:
         header_row = next(source)
     except StopIteration:
-        raise FileError("The file is empty.") from None
+        raise FileError(_("The file is empty.")) from None
     except csv.Error as exc:
-        raise FileError(f"Not a readable CSV file: {exc}") from exc
+        raise FileError(_("Not a readable CSV file: %(error)s") % {"error": exc}) from exc
     headers = unique_headers(header_row)
     if not any(headers):
-        raise FileError("The first row holds no column names.")
+        raise FileError(_("The first row holds no column names."))
 
     def rows():
         number = 1
@@ -140,35 +210,44 @@ def read_table(
                 yield (
                     number,
                     {
-                        h: (values[i].strip() if i < len(values) else "")
+                        h: (cell_value(values[i]) if i < len(values) else "")
                         for i, h in enumerate(headers)
                         if h
                     },
                 )
         except csv.Error as exc:
-            raise FileError(f"Row {number}: {exc}") from exc
+            # the row being read when the reader gave up is the one after the last it gave
+            raise FileError(
+                _("Row %(row)s cannot be read: %(error)s") % {"row": number + 1, "error": exc}
+            ) from exc
 
     return headers, rows()
 
 
 def _decode_as(raw: bytes, encoding: str) -> str:
-    if encoding == "utf-8-sig":
-        return raw.decode("utf-8-sig")
-    if encoding == "utf-16":
-        return raw.decode("utf-16")
-    return raw.decode(encoding)
+    """The text of a file whose encoding the upload found (``decode``)."""
+    codec = {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "utf-32": "utf-32"}.get(
+        encoding, encoding
+    )
+    try:
+        text = raw.decode(codec, errors="replace")
+    except LookupError:
+        text, _encoding = decode(raw)
+    return text.replace("\x00", "")
 
 
 def unique_headers(row: list[str]) -> list[str]:
     """Header names, stripped; a repeated name gets " (2)", " (3)"…"""
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     headers = []
     for value in row:
-        name = re.sub(r"\s+", " ", (value or "").strip())
+        name = re.sub(r"\s+", " ", (value or "").replace("\x00", "").strip())
         if name:
-            seen[name] = seen.get(name, 0) + 1
-            if seen[name] > 1:
-                name = f"{name} ({seen[name]})"
+            base, n = name, 1
+            while name in taken:
+                n += 1
+                name = f"{base} ({n})"
+            taken.add(name)
         headers.append(name)
     return headers
 
@@ -182,7 +261,7 @@ def inspect(name: str, raw: bytes) -> dict:
             "encoding": "",
             "delimiter": "",
             "headers": headers,
-            "total_rows": sum(1 for _ in rows),
+            "total_rows": sum(1 for _row in rows),
         }
     text, encoding = decode(raw)
     delimiter = sniff_delimiter(text)
@@ -192,5 +271,5 @@ def inspect(name: str, raw: bytes) -> dict:
         "encoding": encoding,
         "delimiter": delimiter,
         "headers": headers,
-        "total_rows": sum(1 for _ in rows),
+        "total_rows": sum(1 for _row in rows),
     }

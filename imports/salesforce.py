@@ -19,6 +19,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import services as customer
 from accounts.models import Account, AccountContactRelation, Activity, Channel, Consent, Contact
@@ -46,11 +47,69 @@ class Stats:
     errors: list[str] = field(default_factory=list)
 
 
-def read_csv(path: Path) -> list[dict]:
+# The files this command reads, in the order they refer to each other, and the columns
+# each must have (every other column is optional).
+FILES = {
+    "Account.csv": ("Id",),
+    "Contact.csv": ("Id",),
+    "AccountContactRelation.csv": ("Id", "AccountId", "ContactId"),
+    "Campaign.csv": ("Id",),
+    "Lead.csv": ("Id",),
+    "Opportunity.csv": ("Id",),
+    "CampaignMember.csv": ("Id", "CampaignId"),
+    "Task.csv": ("Id",),
+}
+
+
+class ExportError(ValueError):
+    """A file of the export cannot be imported as it is (a required column is missing)."""
+
+
+class Row(dict):
+    """One CSV row whose columns are found whatever their case: Data Loader writes ``ID``,
+    ``NAME``, the export API ``Id``, ``Name``."""
+
+    def __init__(self, values: dict):
+        super().__init__(values)
+        self._names = {}
+        for key in values:
+            if isinstance(key, str):
+                self._names.setdefault(key.lower(), key)
+
+    def _key(self, key):
+        return self._names.get(key.lower(), key) if isinstance(key, str) else key
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __contains__(self, key):
+        return super().__contains__(self._key(key))
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
+
+def read_csv(path: Path) -> list[Row]:
     if not path.exists():
         return []
-    text, _ = decode(path.read_bytes())
-    return list(csv.DictReader(text.splitlines(keepends=True)))
+    text, _encoding = decode(path.read_bytes())
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    missing = [
+        column
+        for column in FILES.get(path.name, ())
+        if reader.fieldnames is not None
+        and column.lower() not in {(f or "").strip().lower() for f in reader.fieldnames}
+    ]
+    if missing:
+        raise ExportError(
+            _("%(file)s has no %(columns)s column (its columns: %(present)s)")
+            % {
+                "file": path.name,
+                "columns": ", ".join(missing),
+                "present": ", ".join(f for f in reader.fieldnames if f) or "none",
+            }
+        )
+    return [Row(r) for r in reader]
 
 
 def sf(value: str | None) -> str | None:
@@ -110,6 +169,8 @@ class SalesforceImport(SalesObjects):
         self.custom_to_description = custom_to_description
         self.stats: dict[str, Stats] = defaultdict(Stats)
         self.ignored_custom: Counter = Counter()
+        self.absent: list[str] = []  # files of FILES not in the folder
+        self.skipped: dict[str, int] = {}  # other CSV files (objects not imported): rows
 
     # -- helpers ---------------------------------------------------------------------------
     def read(self, name: str) -> list[dict]:
@@ -122,7 +183,7 @@ class SalesforceImport(SalesObjects):
     def _custom(self, row: dict, description: str) -> str:
         extra = []
         for key, value in row.items():
-            if key and key.endswith("__c") and value:
+            if isinstance(key, str) and key.lower().endswith("__c") and value:
                 if self.custom_to_description:
                     extra.append(f"{key[:-3].replace('_', ' ')}: {value}")
                 else:
@@ -378,7 +439,20 @@ class SalesforceImport(SalesObjects):
         }
         return leads, deals
 
+    def check_files(self) -> None:
+        """Every file present has the columns it needs (raises ExportError before anything is
+        imported); ``absent`` and ``skipped`` say what the summary must mention."""
+        for name in FILES:
+            read_csv(self.folder / name)
+        self.absent = [name for name in FILES if not (self.folder / name).exists()]
+        self.skipped = {
+            path.name: len(read_csv(path))
+            for path in sorted(self.folder.iterdir())
+            if path.suffix.lower() == ".csv" and path.name not in FILES
+        }
+
     def run(self) -> dict[str, Stats]:
+        self.check_files()
         # in the order the files refer to each other
         for step in (
             self.accounts,

@@ -35,6 +35,7 @@ BATCH_SIZE = FIRST_CHUNK  # the name used before chunks grew
 MAX_STORED_ERRORS = 5000  # per phase; the counts stay exact
 
 CONTACT_FIELDS = {t.name for t in F_.CONTACT_TARGETS} - {
+    "id",
     "external_id",
     "account",
     "account_external_id",
@@ -44,6 +45,7 @@ CONTACT_FIELDS = {t.name for t in F_.CONTACT_TARGETS} - {
     "consent_sms",
 }
 ACCOUNT_FIELDS = {t.name for t in F_.ACCOUNT_TARGETS} - {
+    "id",
     "external_id",
     "parent",
     "parent_external_id",
@@ -62,12 +64,30 @@ class Context:
     team: Team | None = None
     note: str = ""
     cache: dict = field(default_factory=dict)
+    date_order: str = ""
+    # (kind, pk) → file row of the records this run created: a duplicate warning names the
+    # row rather than an id a dry run rolls back.
+    created: dict = field(default_factory=dict)
 
     @classmethod
-    def for_user(cls, user, note=""):
+    def for_user(cls, user, note="", date_order=""):
         team_ids = user.team_ids
         team = Team.objects.filter(pk=min(team_ids)).first() if team_ids else None
-        return cls(user=user, team=team, note=note)
+        return cls(user=user, team=team, note=note, date_order=date_order)
+
+    @classmethod
+    def for_job(cls, job: ImportJob) -> Context:
+        return cls.for_user(job.user, note=f"Import of {job.file_name}", date_order=job.date_order)
+
+    def describe(self, kind: str, records) -> str:
+        """“Name” (#id) of existing records, “Name” (row N of this file) of those this run
+        created."""
+        return ", ".join(
+            f"“{r}” (row {self.created[(kind, r.pk)]} of this file)"
+            if (kind, r.pk) in self.created
+            else f"“{r}” (#{r.pk})"
+            for r in records
+        )
 
 
 @dataclass
@@ -108,9 +128,19 @@ def _find_account(*, external_id="", name="", field_name="account") -> Account |
     return None
 
 
+def _by_record_id(model, record_id: int):
+    """The record a row names by its ID in this CRM (a column of our own export)."""
+    found = model.objects.filter(pk=record_id).first()
+    if found is None:
+        name = model._meta.verbose_name
+        raise RowErrors([("id", f"no {name} with ID {record_id} in this CRM")])
+    return found
+
+
 def import_contact(values: dict, ctx: Context) -> Outcome:
     values = dict(values)
     user = ctx.user
+    record_id = values.pop("id", None)
     external_id = values.pop("external_id", "")
     tags = values.pop("tags", None)
     consents = {ch: values.pop(k) for k, ch in CONSENT_CHANNELS.items() if k in values}
@@ -118,7 +148,9 @@ def import_contact(values: dict, ctx: Context) -> Outcome:
     account_ext = values.pop("account_external_id", "")
 
     existing = None
-    if external_id:
+    if record_id is not None:
+        existing = _by_record_id(Contact, record_id)
+    elif external_id:
         existing = Contact.objects.filter(external_id=external_id).first()
     elif values.get("email"):
         matches = list(
@@ -184,21 +216,23 @@ def import_contact(values: dict, ctx: Context) -> Outcome:
             limit=3,
         )
         if dups:
-            names = ", ".join(f"“{d}” (#{d.pk})" for d in dups)
-            warnings.append(("", f"possible duplicate of {names}"))
+            warnings.append(("", f"possible duplicate of {ctx.describe('contact', dups)}"))
     return Outcome("updated" if existing else "created", contact, warnings)
 
 
 def import_account(values: dict, ctx: Context) -> Outcome:
     values = dict(values)
     user = ctx.user
+    record_id = values.pop("id", None)
     external_id = values.pop("external_id", "")
     tags = values.pop("tags", None)
     parent_name = values.pop("parent", "")
     parent_ext = values.pop("parent_external_id", "")
 
     existing = None
-    if external_id:
+    if record_id is not None:
+        existing = _by_record_id(Account, record_id)
+    elif external_id:
         existing = Account.objects.filter(external_id=external_id).first()
     else:
         matches = list(
@@ -247,8 +281,7 @@ def import_account(values: dict, ctx: Context) -> Outcome:
             limit=3,
         )
         if dups:
-            names = ", ".join(f"“{d}” (#{d.pk})" for d in dups)
-            warnings.append(("", f"possible duplicate of {names}"))
+            warnings.append(("", f"possible duplicate of {ctx.describe('account', dups)}"))
     return Outcome("updated" if existing else "created", account, warnings)
 
 
@@ -257,7 +290,7 @@ IMPORTERS = {"contact": import_contact, "account": import_account}
 
 def import_row(kind: str, mapping: dict, row: dict, ctx: Context) -> Outcome:
     """Convert and save one row in its own savepoint: all of it or nothing."""
-    values = conversion.convert(kind, mapping, row)
+    values = conversion.convert(kind, mapping, row, date_order=ctx.date_order)
     try:
         with transaction.atomic():
             return IMPORTERS[kind](values, ctx)
@@ -304,6 +337,8 @@ def _row_by_row(job: ImportJob, chunk, ctx: Context) -> list[bulk.RowResult]:
         try:
             outcome = import_row(job.kind, job.mapping, row, ctx)
             result.action, result.warnings = outcome.action, outcome.warnings
+            if outcome.action == "created":
+                ctx.created[(job.kind, outcome.record.pk)] = number
         except RowErrors as exc:
             result.errors = exc.errors
         results.append(result)
@@ -347,7 +382,7 @@ def dry_run(job_id: int) -> dict:
     the job. (Within a chunk a row sees the rows before it — a repeated e-mail is reported as
     an update —; across chunks it does not.)"""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
-    ctx = Context.for_user(job.user, note=f"Import of {job.file_name}")
+    ctx = Context.for_job(job)
     ImportRowError.objects.filter(job=job, phase=ImportRowError.Phase.DRY_RUN).delete()
     summary = Counter()
     problems: list[ImportRowError] = []
@@ -382,7 +417,7 @@ def run_import(job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING, started_at=job.started_at or timezone.now()
     )
-    ctx = Context.for_user(job.user, note=f"Import of {job.file_name}")
+    ctx = Context.for_job(job)
     for chunk in _chunks(job, after=job.row_cursor):
         _import_batch(job, chunk, ctx)
     ImportJob.objects.filter(pk=job.pk).update(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Account, Contact
@@ -19,12 +20,13 @@ from core.access import Action
 
 from . import conversion, fields, services, vcard
 from .forms import MappingForm, UploadForm, VCardUploadForm
-from .models import ImportJob, ImportMapping, ImportRowError, Kind
-from .parsing import FileError, inspect, read_table
+from .models import DateOrder, ImportJob, ImportMapping, ImportRowError, Kind
+from .parsing import DELIMITER_NAMES, FileError, inspect, read_table
 
 MODELS = {Kind.CONTACT: Contact, Kind.ACCOUNT: Account}
 INLINE_DRY_RUN_ROWS = 300  # small files are checked in the request; larger ones in the worker
 PREVIEW_ROWS = 10
+GUESS_ROWS = 500  # a choice field is guessed from a column only if these rows all fit it
 
 
 def may_import(user, kind: str | None = None) -> bool:
@@ -61,7 +63,7 @@ def index(request):
             form.add_error("file", str(exc))
         else:
             if not facts["total_rows"]:
-                form.add_error("file", "The file has column names but no rows.")
+                form.add_error("file", _("The file has column names but no rows."))
             else:
                 job = ImportJob.objects.create(
                     user=request.user, kind=kind, file_name=upload.name[:255], data=raw, **facts
@@ -73,21 +75,45 @@ def index(request):
 
 def _initial_mapping(job: ImportJob) -> tuple[dict, str]:
     if job.mapping:
-        return job.mapping, "saved"
+        return {**job.mapping, "date_order": job.date_order}, "saved"
     remembered = ImportMapping.objects.filter(
         user=job.user, kind=job.kind, signature=fields.header_signature(job.kind, job.headers)
     ).first()
     if remembered:
         headers = set(job.headers)
         return {k: v for k, v in remembered.mapping.items() if v in headers}, "remembered"
-    return fields.guess_mapping(job.kind, job.headers), "guessed"
+    rows = [row for _number, row in _sample_rows(job, GUESS_ROWS)]
+    return fields.guess_mapping(job.kind, job.headers, rows), "guessed"
+
+
+def _rows(job: ImportJob):
+    _headers, rows = read_table(
+        bytes(job.data), file_format=job.file_format, encoding=job.encoding, delimiter=job.delimiter
+    )
+    return rows
 
 
 def _sample_rows(job: ImportJob, n: int) -> list[tuple[int, dict]]:
-    _, rows = read_table(
-        bytes(job.data), file_format=job.file_format, encoding=job.encoding, delimiter=job.delimiter
-    )
-    return list(islice(rows, n))
+    return list(islice(_rows(job), n))
+
+
+def _date_order_of(job: ImportJob):
+    """How the columns given write their day/month dates, read from every row of the file."""
+
+    def detect(headers: list[str]) -> str:
+        values = (row.get(h, "") for _number, row in _rows(job) for h in headers)
+        return conversion.detect_date_order(values)
+
+    return detect
+
+
+def _file_description(job: ImportJob) -> str:
+    if job.file_format == ImportJob.Format.XLSX:
+        return _("Excel")
+    return _("CSV, %(encoding)s, separated by %(delimiter)s") % {
+        "encoding": job.encoding,
+        "delimiter": DELIMITER_NAMES.get(job.delimiter, DELIMITER_NAMES[","]),
+    }
 
 
 @login_required
@@ -96,12 +122,19 @@ def job_mapping(request, pk):
     if job.is_active or job.status == ImportJob.Status.DONE:
         return redirect(job)
     initial, origin = _initial_mapping(job)
-    form = MappingForm(request.POST or None, kind=job.kind, headers=job.headers, initial=initial)
+    form = MappingForm(
+        request.POST or None,
+        kind=job.kind,
+        headers=job.headers,
+        initial=initial,
+        date_order_of=_date_order_of(job),
+    )
     if request.method == "POST" and form.is_valid():
         job.mapping = form.mapping()
+        job.date_order = form.cleaned_data.get("date_order", "")
         job.status = ImportJob.Status.MAPPED
         job.dry_run_summary = {}
-        job.save(update_fields=["mapping", "status", "dry_run_summary"])
+        job.save(update_fields=["mapping", "date_order", "status", "dry_run_summary"])
         ImportMapping.objects.update_or_create(
             user=request.user,
             kind=job.kind,
@@ -111,10 +144,14 @@ def job_mapping(request, pk):
         return redirect("imports:job_preview", job.pk)
     samples = _sample_rows(job, 3)
     rows = []
-    for field in form:
-        header = form[field.name].value() or ""
-        example = next((r[header] for _, r in samples if header and r.get(header)), "")
+    for field in form.target_fields():
+        header = field.value() or ""
+        example = next((r[header] for _n, r in samples if header and r.get(header)), "")
         rows.append((field, example))
+    detected = ""
+    if "date_order" in form.fields and not form.is_bound:
+        headers = form.date_headers(initial)
+        detected = _date_order_of(job)(headers) if headers else ""
     return render(
         request,
         "imports/mapping.html",
@@ -125,6 +162,12 @@ def job_mapping(request, pk):
             "origin": origin,
             "samples": samples,
             "headers": [h for h in job.headers if h],
+            "file_description": _file_description(job),
+            "date_field": form["date_order"] if "date_order" in form.fields else None,
+            "detected_date_order": (
+                DateOrder(detected).label if detected in DateOrder.values else ""
+            ),
+            "dates_ambiguous": detected in (conversion.AMBIGUOUS, conversion.MIXED),
         },
     )
 
@@ -138,7 +181,8 @@ def job_preview(request, pk):
     preview = []
     for number, row in _sample_rows(job, PREVIEW_ROWS):
         try:
-            values, errors = conversion.convert(job.kind, job.mapping, row), {}
+            values = conversion.convert(job.kind, job.mapping, row, date_order=job.date_order)
+            errors = {}
         except conversion.RowErrors as exc:
             values, errors = {}, dict(exc.errors)
         cells = []
@@ -151,6 +195,7 @@ def job_preview(request, pk):
                 value = "yes" if value else "no"
             cells.append({"value": value, "error": errors.get(t.name, "")})
         preview.append({"number": number, "cells": cells, "errors": errors})
+    dates = [t for t in columns if t.type == "date"]
     return render(
         request,
         "imports/preview.html",
@@ -158,6 +203,7 @@ def job_preview(request, pk):
             "job": job,
             "columns": columns,
             "preview": preview,
+            "date_order": DateOrder(job.date_order).label if dates and job.date_order else "",
         },
     )
 

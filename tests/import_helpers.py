@@ -23,10 +23,13 @@ def upload(client, content: bytes, name="contacts.csv", kind="contact"):
 
 def mapped_job(user, content: bytes, name="contacts.csv", kind="contact", mapping=None):
     from imports.fields import guess_mapping
+    from imports.parsing import read_table
 
     facts = inspect(name, content)
     job = ImportJob.objects.create(user=user, kind=kind, file_name=name, data=content, **facts)
-    job.mapping = mapping or guess_mapping(kind, job.headers)
+    _headers, rows = read_table(content, file_format=job.file_format, encoding=job.encoding,
+                                delimiter=job.delimiter)  # fmt: skip
+    job.mapping = mapping or guess_mapping(kind, job.headers, [row for _n, row in rows])
     job.status = ImportJob.Status.MAPPED
     job.save()
     return job

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from imports.salesforce import SalesforceImport
+from imports.salesforce import ExportError, SalesforceImport
 from users.models import User
 
 
@@ -49,7 +49,10 @@ class Command(BaseCommand):
         job = SalesforceImport(
             folder, by=actor, user_map=mapping, custom_to_description=custom_to_description
         )
-        stats = job.run()
+        try:
+            stats = job.run()
+        except ExportError as exc:
+            raise CommandError(str(exc)) from exc
         for name, s in stats.items():
             self.stdout.write(
                 f"{name}: {s.created} created, {s.updated} updated, {s.unchanged} unchanged, "
@@ -59,6 +62,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {note}: {count}")
             for error in s.errors[:20]:
                 self.stdout.write(self.style.WARNING(f"    {error}"))
+        if job.absent:
+            self.stdout.write(
+                "Files not in the folder (nothing imported from them): " + ", ".join(job.absent)
+            )
+        if job.skipped:
+            skipped = ", ".join(
+                f"{name} ({count} row{'s' if count != 1 else ''})"
+                for name, count in job.skipped.items()
+            )
+            self.stdout.write(f"Skipped (objects this command does not import): {skipped}")
         if job.ignored_custom:
             fields = ", ".join(f"{k} ({v})" for k, v in sorted(job.ignored_custom.items()))
             self.stdout.write(f"Custom fields ignored (values): {fields}")
