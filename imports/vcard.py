@@ -194,6 +194,27 @@ def _label(line, skip=("internet", "pref", "voice", "x400")) -> str:
     return ",".join(t for t in _types(line) if t not in skip)[:40]
 
 
+NOT_A_VOICE_LINE = {"fax", "pager", "cell", "modem", "car", "isdn", "bbs", "textphone"}
+
+
+def _main_phones(lines: list) -> tuple[object, object]:
+    """(the TEL line for the contact's phone, the one for its mobile); the other numbers
+    become contact points with their labels. The phone is the business line: a work voice
+    number (the preferred one first), else a number with no place at all; a home number
+    stays a home number. The mobile is the preferred cell number, else the first."""
+
+    def pick(candidates):
+        candidates = [line for line in candidates if _phone(line.value)]
+        preferred = [line for line in candidates if "pref" in _types(line)]
+        return (preferred or candidates or [None])[0]
+
+    voice = [line for line in lines if not NOT_A_VOICE_LINE & set(_types(line))]
+    unplaced = [line for line in voice if not {"home", "work"} & set(_types(line))]
+    phone = pick([line for line in voice if "work" in _types(line)]) or pick(unplaced)
+    mobile = pick([line for line in lines if "cell" in _types(line) and line is not phone])
+    return phone, mobile
+
+
 @dataclass
 class Card:
     """What we read from one vCard, in CRM terms."""
@@ -248,16 +269,16 @@ def read_card(card) -> Card:
     if out.emails:
         data["email"] = out.emails[0][0]
 
+    phone, mobile = _main_phones(_lines(card, "tel"))
     for line in _lines(card, "tel"):
         number = _phone(line.value)[:40]
         if not number:
             continue
-        types = _types(line)
-        if "cell" in types and not data.get("mobile"):
-            data["mobile"] = number
-        elif "fax" not in types and not data.get("phone"):
+        if line is phone and not data.get("phone"):
             data["phone"] = number
-        else:
+        elif line is mobile and not data.get("mobile"):
+            data["mobile"] = number
+        elif number not in {n for n, _label in out.phones}:
             out.phones.append((number, _label(line)))
 
     if adr := _first(card, "adr"):
@@ -409,17 +430,20 @@ def export_vcard(contact: Contact) -> str:
     if contact.email:
         line = card.add("email")
         line.value, line.type_paramlist = contact.email, ["INTERNET", "PREF"]
-    for point in contact.points.order_by("pk"):
-        line = card.add("email" if point.kind == ContactPoint.Kind.EMAIL else "tel")
-        line.value = point.value
-        if point.label:
-            line.type_paramlist = [t.upper() for t in point.label.split(",") if t]
+    # The phone is the work line and the mobile the preferred cell (``_main_phones`` reads
+    # them back as such); other numbers keep their labels, never PREF.
     if contact.phone:
         line = card.add("tel")
         line.value, line.type_paramlist = contact.phone, ["WORK", "VOICE", "PREF"]
     if contact.mobile:
         line = card.add("tel")
-        line.value, line.type_paramlist = contact.mobile, ["CELL"]
+        line.value, line.type_paramlist = contact.mobile, ["CELL", "PREF"]
+    for point in contact.points.order_by("pk"):
+        line = card.add("email" if point.kind == ContactPoint.Kind.EMAIL else "tel")
+        line.value = point.value
+        labels = [t.upper() for t in point.label.split(",") if t and t.lower() != "pref"]
+        if labels:
+            line.type_paramlist = labels
     if any(
         getattr(contact, f"mailing_{p}")
         for p in ("street", "city", "postcode", "region", "country")

@@ -84,3 +84,43 @@ def test_export_permissions_and_upload_page(client, org, records):
                            {"file": SimpleUploadedFile("g.vcf", path.read_bytes())})  # fmt: skip
     assert response.status_code == 200
     assert b"3 cards read: 3 created" in response.content
+
+
+def _snapshot(contact: Contact) -> dict:
+    contact.refresh_from_db()
+    fields = ("first_name", "last_name", "salutation", "title", "department", "email", "phone",
+              "mobile", "mailing_street", "mailing_city", "mailing_postcode", "mailing_region",
+              "mailing_country", "birthday", "description")  # fmt: skip
+    return {
+        **{f: getattr(contact, f) for f in fields},
+        "account": contact.account.name if contact.account_id else None,
+        "points": sorted(contact.points.values_list("kind", "value", "label")),
+    }
+
+
+@pytest.mark.parametrize("path", vcard_files(), ids=lambda p: p.name)
+def test_export_then_import_is_a_round_trip_for_every_shared_card(client, org, path):
+    """Each card of the file: imported, exported through the page, imported again — over the
+    same contact and, after it is deleted, as a new one — gives the same contact: the same
+    phone and mobile, every other number with its label (work stays work)."""
+    first = import_vcards(path.read_bytes(), user=org.rep, source=path.name)
+    assert not first.errors
+    client.force_login(org.rep)
+    for contact in {c.pk: c for c in first.created + first.updated}.values():
+        before = _snapshot(contact)
+        body = client.get(reverse("imports:vcard_export", args=[contact.pk])).content
+        again = import_vcards(body, user=org.rep)
+        assert not again.errors and again.updated == [contact], (path.name, again.errors)
+        assert _snapshot(contact) == before, path.name
+        contact.delete()
+        fresh = import_vcards(body, user=org.rep)
+        assert not fresh.errors and len(fresh.created) == 1, (path.name, fresh.errors)
+        assert _snapshot(fresh.created[0]) == before, path.name
+
+
+def test_work_phone_stays_the_phone_home_stays_home(org):
+    path = settings.SHARED_DATA_DIR / "vcards" / "John_Doe_IPHONE.vcf"
+    contact = import_vcards(path.read_bytes(), user=org.rep).created[0]
+    assert (contact.phone, contact.mobile) == ("905-777-1234", "905-555-1234")
+    points = dict(contact.points.filter(kind="phone").values_list("value", "label"))
+    assert points["905-666-1234"] == "home" and points["905-999-1234"] == "work,fax"
