@@ -10,12 +10,14 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.access import CustomerRecordPolicy, RecordQuerySet
+from core.access import CustomerRecordPolicy, LinkedRecordPolicy, RecordQuerySet
 from core.models import TimeStamped
 
 
 class ActivityPolicy(CustomerRecordPolicy):
-    """Activities belong to the customer database; the assignee counts as the owner."""
+    """Activities belong to the customer database; the assignee counts as the owner. One
+    logged on another record (a deal, a lead, a quote, a ticket…) also follows that record's
+    policy: ``LinkedRecordPolicy`` below."""
 
     owner_field = "assigned_to"
 
@@ -71,7 +73,7 @@ class Activity(TimeStamped):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = RecordQuerySet.as_manager()
-    access = ActivityPolicy()
+    access = LinkedRecordPolicy(ActivityPolicy())
 
     class Meta:
         ordering = ["-starts_at", "-id"]

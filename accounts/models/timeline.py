@@ -9,9 +9,9 @@ the records themselves.
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from core.access import NO_ROWS, QueueRecordPolicy, SalesRecordPolicy, active_role
+from core.access import ALL_ROWS, NO_ROWS, QueueRecordPolicy, SalesRecordPolicy, active_role
 
 
 class TimelineQuerySet(models.QuerySet):
@@ -20,12 +20,29 @@ class TimelineQuerySet(models.QuerySet):
         if not active_role(user):
             return self.none()
         Access = TimelineEntry.Access  # noqa: N806
-        condition = Q(access_kind=Access.CUSTOMER)
+        condition = Q(access_kind=Access.CUSTOMER) & _activities_visible_to(user)
         for kind, policy in ((Access.SALES, _SALES), (Access.QUEUE, _QUEUE)):
             rows = policy.read_condition(user)
             if rows is not NO_ROWS:
                 condition |= Q(access_kind=kind) & rows
         return self.filter(condition)
+
+
+def _activities_visible_to(user) -> Q:
+    """An activity's entry (a customer entry) is seen by those who see the activity: one
+    logged on a deal or a ticket follows that record (``Activity.access``)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .activities import Activity
+
+    rows = Activity.access.read_condition(user)
+    if rows is ALL_ROWS:
+        return ALL_ROWS
+    activity = ContentType.objects.get_for_model(Activity).pk
+    if rows is NO_ROWS:
+        return ~Q(subject_type_id=activity)
+    visible = Activity.objects.filter(rows, pk=OuterRef("subject_id"))
+    return ~Q(subject_type_id=activity) | Q(Exists(visible))
 
 
 _SALES = SalesRecordPolicy(owner_field="owner", team_field="team")
