@@ -1,4 +1,11 @@
-"""A person's rights: everything we hold about a contact (export), and erasure on request.
+"""A person's rights: what we hold about a contact (export), and erasure on request.
+
+The export holds the person's own data in full (the contact row, further e-mails and phones,
+accounts they relate to, consents, and the history of each) and the activities and timeline
+entries about them *that the exporting user may read* (``visible_to``, the one access layer):
+a manager's export leaves out other teams' deals, quotes and orders and other queues'
+tickets, as every other page does. An administrator reads every record, so theirs is the
+complete answer to a data-subject request; the file says which it is (``scope``).
 
 Erasure anonymises instead of deleting: the contact row stays (without personal data) so
 activities, tickets and accounting records that point at it keep their links and figures.
@@ -14,6 +21,9 @@ from django.db import transaction
 from django.db.models import F, Func, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from core.access import active_role
+from users.roles import Role
 
 from . import timeline
 from .models import Activity, Consent, Contact, TimelineEntry
@@ -56,15 +66,21 @@ def _row(obj, exclude=()) -> dict:
     }
 
 
-def export_contact(contact: Contact) -> dict:
-    """Everything we hold about the person, as JSON-ready data."""
+def export_contact(contact: Contact, *, user) -> dict:
+    """What we hold about the person that ``user`` may read, as JSON-ready data."""
     consents = list(contact.consents.all())
     consent_history = Consent.history.filter(contact_id=contact.pk).order_by("history_date")
     history = contact.history.select_related("history_user").order_by("history_date")
-    activities = Activity.objects.filter(contact=contact).order_by("starts_at", "pk")
-    entries = TimelineEntry.objects.filter(contact=contact).order_by("occurred_at", "pk")
+    activities = Activity.objects.visible_to(user).filter(contact=contact)
+    entries = TimelineEntry.objects.visible_to(user).filter(contact=contact)
+    complete = active_role(user) == Role.ADMIN
     return {
         "exported_at": timezone.now(),
+        "exported_by": user.get_username(),
+        "scope": "complete"
+        if complete
+        else "limited: activities and timeline entries the exporting user may read "
+        "(an administrator's export holds every record)",
         "contact": {
             **_row(contact),
             "account": str(contact.account) if contact.account_id else None,
@@ -92,7 +108,7 @@ def export_contact(contact: Contact) -> dict:
             {**_row(h, ("contact_id",)), "history_user_id": h.history_user_id}
             for h in consent_history
         ],
-        "activities": [_row(a) for a in activities],
+        "activities": [_row(a) for a in activities.order_by("starts_at", "pk")],
         "timeline": [
             {
                 "occurred_at": e.occurred_at,
@@ -100,7 +116,7 @@ def export_contact(contact: Contact) -> dict:
                 "title": e.title,
                 "summary": e.summary,
             }  # fmt: skip
-            for e in entries
+            for e in entries.order_by("occurred_at", "pk")
         ],
         "history": [
             {
@@ -112,10 +128,11 @@ def export_contact(contact: Contact) -> dict:
     }
 
 
-def export_json(contact: Contact) -> str:
+def export_json(contact: Contact, *, user) -> str:
     import json
 
-    return json.dumps(export_contact(contact), cls=DjangoJSONEncoder, indent=2, default=str)
+    data = export_contact(contact, user=user)
+    return json.dumps(data, cls=DjangoJSONEncoder, indent=2, default=str)
 
 
 class _RegexpReplace(Func):

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from accounts import services
 from accounts.models import Activity, Contact, ContactPoint, TimelineEntry
@@ -130,3 +131,63 @@ def test_nothing_personal_is_recorded_after_erasure(client, org, person):
     with pytest.raises(services.ValidationError):
         services.consent_set(contact=person, channel="sms", status="opted_in", method="form",
                              by=org.admin)  # fmt: skip
+
+
+# -- what an export holds depends on who runs it (issue 16, item 3) -------------------------------
+@pytest.fixture
+def their_deal(org, person):
+    """Another team's deal and quote with our person as contact, and a call logged on it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from sales.models import Opportunity
+    from sales.quotes import services as quotes
+
+    from .factories import CurrencyFactory, OpportunityFactory
+
+    CurrencyFactory(code="USD")
+    deal = OpportunityFactory(name="Verdastro secret expansion", owner=org.other_rep,
+                              team=org.other_team, account=person.account,
+                              contact=person)  # fmt: skip
+    quote = quotes.create_quote(opportunity=deal, by=org.other_rep)
+    services.activity_save(data={"kind": "call", "subject": "Negotiated the South price",
+                                 "contact": person, "assigned_to": org.other_rep,
+                                 "related_type": ContentType.objects.get_for_model(Opportunity),
+                                 "related_id": deal.pk}, by=org.other_rep)  # fmt: skip
+    return {"deal": deal, "quote": quote}
+
+
+def _export(client, user, person) -> tuple[dict, str]:
+    client.force_login(user)
+    response = client.post(f"/contacts/{person.pk}/export/", {"confirm": "1"})
+    assert response.status_code == 200
+    return json.loads(response.content), response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["sales_manager", "support_manager"])
+def test_a_managers_export_leaves_out_what_they_cannot_read(client, org, person, their_deal, who):
+    """North's sales manager and the support manager get 404 for South's deal and quote:
+    the export does not hand them its name, quote number or the call logged on it."""
+    quote = their_deal["quote"]
+    client.force_login(getattr(org, who))
+    assert client.get(reverse("sales:quote_detail", args=[quote.pk])).status_code == 404
+
+    data, text = _export(client, getattr(org, who), person)
+
+    for secret in ("Verdastro secret expansion", quote.number, "Negotiated the South price"):
+        assert secret not in text, secret
+    assert data["scope"] != "complete"
+    # the person's own data and what the manager may read are all there
+    assert data["contact"]["email"] == "gianluca.verdastro@example.com"
+    assert [a["subject"] for a in data["activities"]] == ["Called Gianluca Verdastro"]
+
+
+def test_the_deals_own_manager_and_an_administrator_get_it(client, org, person, their_deal):
+    quote = their_deal["quote"]
+    _, managers = _export(client, org.other_manager, person)
+    assert client.get(reverse("sales:quote_detail", args=[quote.pk])).status_code == 200
+    assert quote.number in managers and "Negotiated the South price" in managers
+
+    data, text = _export(client, org.admin, person)
+    assert data["scope"] == "complete"
+    for secret in ("Verdastro secret expansion", quote.number, "Negotiated the South price"):
+        assert secret in text, secret

@@ -80,7 +80,7 @@ def _privacy_check(request, obj):
 def export_view(request, views, obj):
     _privacy_check(request, obj)
     if request.method == "POST" and request.POST.get("confirm"):
-        data = privacy.export_json(obj)
+        data = privacy.export_json(obj, user=request.user)
         timeline.record(subject=obj, kind=services.CHANGE_KIND, contact=obj,
                         actor=request.user, title="Personal data exported")  # fmt: skip
         response = HttpResponse(data, content_type="application/json")
