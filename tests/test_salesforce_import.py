@@ -222,3 +222,60 @@ def test_converted_leads_link_to_what_they_became(org, tmp_path):
     assert "Lead: 0 created, 0 updated, 2 unchanged, 0 failed" in again.getvalue()
     assert "Opportunity: 0 created, 0 updated, 2 unchanged, 0 failed" in again.getvalue()
     assert Lead.objects.get(pk=lead.pk).converted_opportunity_id == lead.converted_opportunity_id
+
+
+# -- Data Loader files, other orgs' folders ---------------------------------------------------
+def test_data_loader_upper_case_headers(org, tmp_path):
+    (tmp_path / "Account.csv").write_text(
+        '"ID","NAME","TYPE","BILLINGCITY","ANNUALREVENUE","NUMBEROFEMPLOYEES","BRANCH__C"\n'
+        '"001A00000000001AAA","Acme","Customer - Direct","Basel","1500000","42","North"\n'
+    )
+    (tmp_path / "Contact.csv").write_text(
+        '"ID","FIRSTNAME","LASTNAME","ACCOUNTID","EMAIL","MAILINGCITY"\n'
+        '"003A00000000001AAA","Ann","Lee","001A00000000001AAA","ann@example.com","Bern"\n'
+    )
+    out = StringIO()
+    call_command("import_salesforce", str(tmp_path), stdout=out)
+    acme = Account.objects.get(external_id="sf:001A00000000001AAA")
+    assert (acme.name, acme.segment, acme.billing_city, acme.annual_revenue, acme.employees) == (
+        "Acme", "Customer - Direct", "Basel", Decimal("1500000"), 42)  # fmt: skip
+    ann = Contact.objects.get(external_id="sf:003A00000000001AAA")
+    assert (ann.first_name, ann.email, ann.mailing_city, ann.account) == (
+        "Ann", "ann@example.com", "Bern", acme)  # fmt: skip
+    assert "BRANCH__C (1)" in out.getvalue()  # custom fields are found in any case too
+
+
+@pytest.mark.parametrize(
+    "name, header, missing",
+    [
+        ("Account.csv", "Name,BillingCity", "Id"),
+        ("AccountContactRelation.csv", "Id,AccountId,Roles", "ContactId"),
+    ],
+)
+def test_a_missing_required_column_is_named(org, tmp_path, name, header, missing):
+    from django.core.management.base import CommandError
+
+    (tmp_path / "Account.csv").write_text("Id,Name\n001A00000000001AAA,Acme\n")
+    (tmp_path / name).write_text(header + "\n" + ",".join(["x"] * header.count(",")) + ",y\n")
+    with pytest.raises(CommandError, match=f"^{name} has no {missing} column"):
+        call_command("import_salesforce", str(tmp_path), stdout=StringIO())
+    assert not Account.objects.exists()  # checked before anything is imported
+
+
+def test_summary_names_absent_files_and_skipped_objects(org, tmp_path):
+    (tmp_path / "Account.csv").write_text("Id,Name\n001A00000000001AAA,Acme\n")
+    (tmp_path / "Contact.csv").write_text("Id,LastName\n003A00000000001AAA,Lee\n")
+    cases = "".join(f"500A{n:014d},{n},New\n" for n in range(40))
+    (tmp_path / "Case.csv").write_text("Id,CaseNumber,Status\n" + cases)
+    out = StringIO()
+    call_command("import_salesforce", str(tmp_path), stdout=out)
+    output = out.getvalue()
+    assert (
+        "Files not in the folder (nothing imported from them): AccountContactRelation.csv, "
+        "Campaign.csv, Lead.csv, Opportunity.csv, CampaignMember.csv, Task.csv" in output
+    )
+    assert "Skipped (objects this command does not import): Case.csv (40 rows)" in output
+
+    shared = run()  # the shared export: every file there, and two objects not imported
+    assert "Files not in the folder" not in shared
+    assert "Case.csv (40 rows)" in shared and "Branch__c.csv (5 rows)" in shared
