@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core import bulk
+from core.assignment import owner_team_id
 
 from . import timeline
 from .models import Account, Activity, Consent, Contact, ContactPoint
@@ -52,6 +53,8 @@ def _save(instance, data: dict, *, by, created: bool):
 def account_save(*, account: Account | None = None, data: dict, by, tags=None) -> Account:
     created = account is None
     account = account or Account()
+    if created and not data.get("team") and data.get("owner"):
+        data = {**data, "team_id": owner_team_id(data["owner"])}
     changes = _save(account, data, by=by, created=created)
     if tags is not None:
         account.tags.set(tags, clear=True)
@@ -71,6 +74,8 @@ def contact_save(*, contact: Contact | None = None, data: dict, by, tags=None) -
     contact = contact or Contact()
     if created and not data.get("team") and data.get("account"):
         data = {**data, "team": data["account"].team}
+    if created and not data.get("team") and data.get("owner"):
+        data = {**data, "team_id": owner_team_id(data["owner"])}
     changes = _save(contact, data, by=by, created=created)
     if tags is not None:
         contact.tags.set(tags, clear=True)

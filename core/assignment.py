@@ -33,3 +33,16 @@ def assignable_owners(user, current_id=None) -> QuerySet:
         condition |= Q(pk=current_id)
     ids = people.filter(condition).values("pk")
     return people.filter(pk__in=ids)
+
+
+def owner_team_id(owner, kind: str | None = None) -> int | None:
+    """The team a record follows its owner into when none is given: the first (oldest) team
+    (of ``kind``, when given) the owner belongs to or manages; None for no owner or no such
+    team. Without it a rep's record would have no team and their own manager could not see
+    it (sales records answer 404 outside the reader's teams)."""
+    if owner is None:
+        return None
+    teams = Team.objects.filter(Q(memberships__user=owner) | Q(manager=owner))
+    if kind is not None:
+        teams = teams.filter(kind=kind)
+    return teams.order_by("pk").values_list("pk", flat=True).first()

@@ -182,7 +182,7 @@ def test_no_rep_with_room_leaves_leads_in_the_rule_teams_queue(org):
 
     second.refresh_from_db()
     assert (second.owner, second.team) == (None, team)
-    assert "no rep" in AssignmentLog.objects.get(lead=second).note
+    assert "every rep of" in AssignmentLog.objects.get(lead=second).note
     # Rerunning the rules changes nothing (and logs nothing) while the team is full.
     assert assign_leads([second]) == 0
     assert AssignmentLog.objects.filter(lead=second).count() == 1

@@ -193,7 +193,10 @@ def test_detail_shows_score_explanation_and_assignment_history(client, org):
     page = client.get(lead.get_absolute_url()).content.decode()
     assert "Job title “CEO” (executive)" in page and "+15" in page
     assert f"Score {lead.score}" in page
-    assert "Rule “Everything”: round-robin in North" in page
+    assert (
+        "Rule “Everything” matched (it has no conditions: every lead matches): round-robin in North"
+        in page
+    )
     assert "Lead Page created" in page
 
 

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.notifications import notify
 from users.models import Role, TeamMembership, User
@@ -57,6 +58,25 @@ class Rule:
         return o.max_employees is None or (
             lead.employees is not None and lead.employees <= o.max_employees
         )
+
+    def why(self, lead: Lead, interests: set[int]) -> str:
+        """The conditions a matching ``lead`` met, in words, for the assignment log."""
+        o = self.obj
+        parts = []
+        if self.places:
+            met = [v.strip() for v in (lead.country, lead.region) if v]
+            place = next(v for v in met if v.lower() in self.places)
+            parts.append(_("country or region {place}").format(place=place))
+        if self.sources:
+            parts.append(_("source {source}").format(source=lead.source.strip()))
+        if self.products:
+            names = sorted(p.name for p in o.products.all() if p.pk in interests)
+            parts.append(_("interest in {products}").format(products=", ".join(names)))
+        if o.min_employees is not None or o.max_employees is not None:
+            parts.append(_("{count} employees").format(count=lead.employees))
+        if not parts:
+            return _("it has no conditions: every lead matches")
+        return ", ".join(parts)
 
 
 def active_rules() -> list[Rule]:
@@ -109,10 +129,20 @@ class _Team:
         cap = self.members[member_id].max_open_leads
         return cap is None or self.open[member_id] < cap
 
+    def why_no_rep(self, team) -> str:
+        """Why round-robin found nobody: no rep who may get leads, or every one is full."""
+        if not self.members:
+            return _("{team} has no sales rep who is active and not away").format(team=team)
+        held = sum(self.open.values())
+        room = sum(m.max_open_leads or 0 for m in self.members.values())
+        return _(
+            "every rep of {team} is at capacity ({held} open leads of {room} they may hold)"
+        ).format(team=team, held=held, room=room)
+
     def next_rep(self, lead: Lead, now: datetime) -> User | None:
         if not self.heap:
             return None
-        _, member_id = heapq.heappop(self.heap)
+        _when, member_id = heapq.heappop(self.heap)
         member = self.members[member_id]
         if lead.status in OPEN:
             self.open[member_id] += 1
@@ -224,6 +254,7 @@ def _assign_chunk(leads: list[Lead], rules: list[Rule], by) -> int:
         if rule is None:
             continue
         owner = None
+        team = rule.obj.team
         if rule.obj.round_robin:
             seq += 1
             owner = teams[rule.obj.team_id].next_rep(lead, now + timedelta(microseconds=seq))
@@ -235,9 +266,19 @@ def _assign_chunk(leads: list[Lead], rules: list[Rule], by) -> int:
             lead.assigned_at = now
             owners[owner.pk] = owner
             received[owner.pk].append(lead)
-            note = f"Rule “{rule.obj.name}”: round-robin in {rule.obj.team}"
+            outcome = _("round-robin in {team} gave it to {owner}").format(team=team, owner=owner)
+        elif rule.obj.round_robin:
+            outcome = _("{reason}; it waits in {team}'s queue").format(
+                reason=teams[rule.obj.team_id].why_no_rep(team), team=team
+            )
         else:
-            note = f"Rule “{rule.obj.name}”: no rep of {rule.obj.team} has room; in its queue"
+            outcome = _("the rule leaves its leads in {team}'s queue (no round-robin)").format(
+                team=team
+            )
+        why = rule.why(lead, interests.get(lead.pk, set()))
+        note = _("Rule “{rule}” matched ({why}): {outcome}").format(
+            rule=rule.obj.name, why=why, outcome=outcome
+        )
         changed.append(lead)
         rule_ids.append(rule.obj.pk)
         note_ids.append(notes.setdefault((note + note_by)[:255], len(notes) + 1))

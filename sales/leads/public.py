@@ -36,6 +36,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -89,6 +90,14 @@ def over_limit(request) -> bool:
     return count > limit
 
 
+def sales_regions() -> list[str]:
+    """The regions of the sales teams (their offices), for the visitor to choose from."""
+    from users.models import Team
+
+    teams = Team.objects.filter(kind=Team.Kind.SALES).exclude(region="")
+    return list(teams.order_by("region").values_list("region", flat=True).distinct())
+
+
 class PublicLeadForm(forms.Form):
     first_name = forms.CharField(max_length=100, label="First name")
     last_name = forms.CharField(max_length=100, label="Last name")
@@ -97,6 +106,11 @@ class PublicLeadForm(forms.Form):
     company = forms.CharField(max_length=200, required=False)
     title = forms.CharField(max_length=120, required=False, label="Job title")
     country = forms.CharField(max_length=80, required=False)
+    region = forms.ChoiceField(
+        required=False,
+        label=_("Region"),
+        help_text=_("The office nearest to you"),
+    )
     employees = forms.IntegerField(
         min_value=1, max_value=10_000_000, required=False, label="Company size (employees)"
     )
@@ -114,6 +128,11 @@ class PublicLeadForm(forms.Form):
         label="Leave this field empty",
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Our sales offices' regions: the assignment rules send a lead to a region's team.
+        self.fields["region"].choices = [("", "—"), *((r, r) for r in sales_regions())]
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()
@@ -142,6 +161,7 @@ class PublicLeadForm(forms.Form):
             "company": d.get("company", "").strip(),
             "title": d.get("title", "").strip(),
             "country": d.get("country", "").strip(),
+            "region": d.get("region", ""),
             "employees": d.get("employees"),
             "message": d.get("message", ""),
             "source": source,

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.assignment import owner_team_id
 from core.notifications import notify
+from users.models import Team
 
 from ..models import AssignmentLog, Lead
 from . import scoring, timeline
@@ -117,6 +119,10 @@ def lead_save(
         changes = {} if created else _changes(lead, data)
         for name, value in data.items():
             setattr(lead, name, value)
+        if lead.owner_id and lead.team_id is None:
+            # no team given: the lead follows its owner into their sales team (a rep's lead
+            # created through the API is then their manager's to see as well)
+            lead.team_id = owner_team_id(lead.owner, Team.Kind.SALES)
         _check_status(lead)
         lead.full_clean(exclude=["score_explanation"])
         lead.save()

@@ -11,6 +11,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.assignment import owner_team_id
+from users.models import Team
+
 from ..models import Opportunity, Pipeline, Stage, StageChange
 from . import timeline
 
@@ -90,19 +93,6 @@ def validate_currency(code: str) -> str:
     except money.MissingRate as exc:
         raise ValidationError({"currency": exc.messages}, code="missing_rate") from None
     return code
-
-
-def _default_team_id(owner) -> int | None:
-    from users.models import Team
-
-    if owner is None:
-        return None
-    return (
-        Team.objects.filter(memberships__user=owner, kind=Team.Kind.SALES)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 def _apply_stage(opp: Opportunity, stage: Stage, *, keep_probability: bool) -> None:
@@ -186,7 +176,7 @@ def opportunity_save(
         if created:
             opp.owner = opp.owner if opp.owner_id else by
             if "team" not in data and not opp.team_id:
-                opp.team_id = _default_team_id(opp.owner)
+                opp.team_id = owner_team_id(opp.owner, Team.Kind.SALES)
         else:
             opp.version = F("version") + 1
         opp.full_clean(exclude=["version", "owner", "team", "pipeline", "stage"])
