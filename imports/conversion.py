@@ -74,6 +74,9 @@ def parse_decimal(value: str) -> Decimal | None:
     return number
 
 
+MAX_INT = 2**31 - 1  # the integer columns (employees; ids in practice)
+
+
 def parse_int(value: str) -> int | None:
     number = parse_decimal(value)
     if number is None:
@@ -82,6 +85,8 @@ def parse_int(value: str) -> int | None:
         raise ValueError(f"“{value}” is not a whole number")
     if number < 0:
         raise ValueError("must not be negative")
+    if number > MAX_INT:
+        raise ValueError(f"“{value}” is too large")
     return int(number)
 
 

@@ -271,3 +271,19 @@ def test_the_exports_formula_apostrophe_is_stripped_exactly(org):
         "=Eq", "+41 44 123 45 67", "@SUM(1)", "-minus")  # fmt: skip
     assert contact.description == "'quoted"  # not one we put there
     assert ImportJob.objects.get(pk=job.pk).failed_count == 0
+
+
+def test_an_id_this_crm_does_not_have_rejects_the_row(org):
+    content = (
+        "ID,Last name,Owner username,Team name\n"  # the columns of our own export
+        "99999999999999999999,Huge,,\n"
+        "2147483000,Gone,,\n"
+    )
+    job = mapped_job(org.rep, content.encode())
+    assert job.mapping["id"] == "ID"
+    services.run_import(job.pk)
+    assert sorted(job.row_errors.values_list("row", "field", "message")) == [
+        (2, "id", "“99999999999999999999” is too large"),
+        (3, "id", "no contact with ID 2147483000 in this CRM"),
+    ]
+    assert not Contact.objects.exists()
