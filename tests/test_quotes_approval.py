@@ -114,6 +114,26 @@ def test_full_approval_flow(client, org, big_discount):
     assert "Approval history" in history and "Strategic account" in history
 
 
+def test_an_approved_quote_says_so_instead_of_asking_for_approval(client, org, big_discount):
+    """Issue 17, item 4: the "must approve it before it can be sent" banner stayed on an
+    approved quote."""
+    quote = big_discount
+    client.force_login(org.rep)
+    asking = "a sales manager must approve it before it can be sent"
+    assert asking in client.get(quote.get_absolute_url()).content.decode()
+    services.request_approval(quote=quote, by=org.rep)
+    services.decide_approval(quote=quote, approve=True, by=org.sales_manager)
+
+    page = client.get(quote.get_absolute_url()).content.decode()
+
+    assert asking not in page
+    assert (
+        f"The discount of 15&nbsp;% was approved by "
+        f"{org.sales_manager}: the quote can be sent." in page
+    )
+    assert "Send to customer" in page
+
+
 def test_reject_needs_a_comment_and_sends_the_quote_back(client, org, big_discount):
     quote = big_discount
     services.request_approval(quote=quote, by=org.rep)
