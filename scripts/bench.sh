@@ -10,9 +10,10 @@ REDIS_PORT="${CRM_BENCH_REDIS_PORT:-63819}"
 
 ensure_system_packages
 ensure_venv
-cleanup() { stop_redis "$REDIS_PORT"; stop_postgres "$BENCH/pg/data"; }
+BENCH_PG="$(pg_home bench/pg)"
+cleanup() { stop_redis "$REDIS_PORT"; stop_postgres "$BENCH_PG/data"; }
 trap cleanup EXIT
-start_postgres "$BENCH/pg/data" "$PG_PORT"
+start_postgres "$BENCH_PG/data" "$PG_PORT"
 start_redis "$BENCH/redis" "$REDIS_PORT"
 ensure_database "$PG_PORT" crm
 

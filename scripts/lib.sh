@@ -52,31 +52,70 @@ ensure_venv() {
   fi
 }
 
+# ensure_postgres_user: as root the clusters run as the `postgres` user (initdb refuses root).
+ensure_postgres_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/false postgres
+}
+
+# as_postgres CMD...: run CMD as the user who owns the clusters (postgres as root, else yourself).
+as_postgres() {
+  # From / : the postgres user may not be allowed into the current folder.
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# pg_home NAME: the folder that holds the cluster NAME (its data/, socket and log). Normally
+# .run/NAME inside the checkout. As root in a checkout the postgres user cannot reach (anywhere
+# under /root, mode 700 — the usual place in a container) it is
+# ${CRM_PG_HOME:-/var/tmp/crm-postgres}/<checkout name>-<hash of its path>/NAME instead:
+# the checkout's folders are never opened up to other users.
+pg_home() {
+  local name="$1" dir="$ROOT/.run/$1"
+  mkdir -p "$ROOT/.run"
+  if [ "$(id -u)" = 0 ]; then
+    ensure_postgres_user
+    chmod o+x "$ROOT/.run" 2>/dev/null || true
+    if ! runuser -u postgres -- test -x "$ROOT/.run"; then
+      local top="${CRM_PG_HOME:-/var/tmp/crm-postgres}"
+      local tag; tag="$(basename "$ROOT")-$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)"
+      dir="$top/$tag/$name"
+      mkdir -p "$dir"
+      chmod 755 "$top" "$top/$tag" 2>/dev/null || true
+      echo "$ROOT is not reachable by the postgres user: cluster '$name' lives in $dir" \
+        > "$ROOT/.run/${name//\//-}.location"
+    fi
+  fi
+  echo "$dir"
+}
+
 # start_postgres DATA_DIR PORT [throwaway]: start (initialising if needed) a cluster owned by
-# the postgres user, listening on 127.0.0.1:PORT with its socket inside DATA_DIR/../.
+# the postgres user (as root) or by you, listening on 127.0.0.1:PORT with its socket beside
+# DATA_DIR. Take DATA_DIR from pg_home.
 start_postgres() {
   local data="$1" port="$2" mode="${3:-}"
   local bin; bin="$(pg_bin)"
   local base; base="$(dirname "$data")"
   local sock="$base/pg-socket"
-  local runas=()
-  if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home-dir "$base" --shell /bin/false postgres
-    runas=(runuser -u postgres --)
-  fi
+  ensure_postgres_user
   mkdir -p "$base" "$sock"
-  # The postgres user must be able to reach the data folder.
-  chmod o+x "$ROOT" "$ROOT/.run" "$base" 2>/dev/null || true
+  [ "$(id -u)" = 0 ] && chown postgres "$base" "$sock"
+  if ! as_postgres test -w "$base"; then
+    echo "PostgreSQL cannot use $base: the user that runs it ($(as_postgres whoami)) cannot write there (set CRM_PG_HOME to a folder it can reach)." >&2
+    return 1
+  fi
   if [ "$mode" = throwaway ] && [ -d "$data" ]; then
-    "${runas[@]}" "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+    as_postgres "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$data"
   fi
-  [ "$(id -u)" = 0 ] && chown postgres "$base" "$sock"
   if [ ! -f "$data/PG_VERSION" ]; then
     log "Initialising PostgreSQL cluster in ${data#"$ROOT"/}"
     mkdir -p "$data"
     [ "$(id -u)" = 0 ] && chown postgres "$data"
-    "${runas[@]}" "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    local out
+    if ! out="$(as_postgres "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 2>&1)"; then
+      echo "PostgreSQL could not create its cluster in $data: $(printf '%s' "$out" | grep -m1 -i error || printf '%s' "$out" | tail -n1)" >&2
+      return 1
+    fi
     {
       echo "listen_addresses = '127.0.0.1'"
       echo "port = $port"
@@ -92,20 +131,21 @@ start_postgres() {
         echo "synchronous_commit = off"
         echo "full_page_writes = off"
       fi
-    } >> "$data/postgresql.conf"
+    } | as_postgres tee -a "$data/postgresql.conf" >/dev/null
   fi
   if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
     log "Starting PostgreSQL on 127.0.0.1:$port"
-    "${runas[@]}" "$bin/pg_ctl" -D "$data" -l "$base/postgres.log" -w -t 60 start >/dev/null
+    if ! as_postgres "$bin/pg_ctl" -D "$data" -l "$base/postgres.log" -w -t 60 start >/dev/null; then
+      echo "PostgreSQL did not start on 127.0.0.1:$port: see $base/postgres.log ($(tail -n1 "$base/postgres.log" 2>/dev/null))" >&2
+      return 1
+    fi
   fi
 }
 
 stop_postgres() {
   local data="$1"
   local bin; bin="$(pg_bin)"
-  local runas=()
-  [ "$(id -u)" = 0 ] && runas=(runuser -u postgres --)
-  "${runas[@]}" "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
+  as_postgres "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
 }
 
 # ensure_database PORT NAME: create the role-less database if it does not exist.

@@ -11,12 +11,13 @@ TEST_RUN="$ROOT/.run/test-$PG_PORT"
 NEED_BROWSER=1 ensure_system_packages
 ensure_venv
 
+TEST_PG="$(pg_home "test-$PG_PORT/pg")"
 cleanup() {
   stop_redis "$REDIS_PORT"
-  stop_postgres "$TEST_RUN/pg/data"
+  stop_postgres "$TEST_PG/data"
 }
 trap cleanup EXIT
-start_postgres "$TEST_RUN/pg/data" "$PG_PORT" throwaway
+start_postgres "$TEST_PG/data" "$PG_PORT" throwaway
 stop_redis "$REDIS_PORT"
 start_redis "$TEST_RUN/redis" "$REDIS_PORT"
 ensure_database "$PG_PORT" crm

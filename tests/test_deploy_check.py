@@ -78,3 +78,38 @@ def test_production_env_keeps_secure_defaults():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False True True True True ['crm.example.com']"
+
+
+def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    del env["SECRET_KEY"]
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_the_repository_dev_key():
+    env = production_env()
+    env["SECRET_KEY"] = "dev-only-insecure-key-change-me-in-production-0123456789abcdefghijkl"
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_runs_on_the_dev_key():
+    env = production_env()
+    del env["SECRET_KEY"]
+    env["DEBUG"] = "true"
+    result = run_manage(env, "check")
+    assert result.returncode == 0, result.stderr
