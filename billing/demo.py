@@ -107,10 +107,11 @@ def load(*, users, accounts, stdout):
 
 
 def _invoice_accepted_orders(by) -> int:
-    """Orders of accepted demo quotes get their invoice (once: an order is invoiced once)."""
-    orders = Order.objects.filter(status=Order.Status.OPEN, invoices=None).select_related(
-        "account"
-    )[:LIMIT_ORDERS]
+    """Orders of accepted demo quotes (on the Maven deals) get their invoice (once: an order
+    is invoiced once); users' own orders are theirs to invoice."""
+    orders = Order.objects.filter(
+        status=Order.Status.OPEN, invoices=None, opportunity__external_id__startswith="maven:"
+    ).select_related("account")[:LIMIT_ORDERS]
     for order in orders:
         services.invoice_from_order(order, by, issued_on=order.ordered_on)
     return len(orders)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -51,6 +52,7 @@ class Ticket(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    external_id = models.CharField(max_length=64, blank=True, help_text="e.g. demo:ticket:3")
 
     objects = RecordQuerySet.as_manager()
     access = QueueRecordPolicy()
@@ -62,6 +64,11 @@ class Ticket(TimeStamped):
             models.Index(fields=["assignee", "status", "-created_at"], name="ticket_assignee_idx"),
             # global search (core.search): words of the subject
             GinIndex(OpClass(Lower("subject"), name="gin_trgm_ops"), name="ticket_subject_trgm"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="ticket_external_id"
+            ),
         ]
 
     def __str__(self):

@@ -18,8 +18,8 @@ from users.models import Role, Team, TeamMembership
 from ..models import AssignmentRule, Lead, LeadScoringModel
 from . import conversion, scoring
 
-DEMO_EMAIL = "@lead.example"  # the generated leads (core's load_demo)
-MARK = "demo:lead:"  # external_id given to them here
+MARK = "demo:lead:"  # external_id of the generated leads (core's load_demo)
+RULE_MARK = "demo:rule:"  # + position in RULES
 CAPACITY = 30
 CONVERTED_TARGET = 16
 # (rule name, region, sources, min employees, team: office and manager's last name)
@@ -46,29 +46,46 @@ def _team(office: str, manager_last: str) -> Team | None:
     ).first()
 
 
-def load_rules(stdout) -> int:
+def load_rules(users) -> int:
     made = 0
+    _adopt_rules()
+    found = set(
+        AssignmentRule.objects.filter(external_id__startswith=RULE_MARK).values_list(
+            "external_id", flat=True
+        )
+    )
     for position, (name, region, sources, min_emp, office, manager) in enumerate(RULES, 1):
         team = _team(office, manager)
-        if team is None:
+        if team is None or f"{RULE_MARK}{position}" in found:
             continue
-        _, created = AssignmentRule.objects.get_or_create(
-            name=name,
-            defaults={"position": position, "countries": [region] if region else [],
-                      "sources": sources, "min_employees": min_emp, "team": team,
-                      "round_robin": region is not None},
+        AssignmentRule.objects.create(
+            external_id=f"{RULE_MARK}{position}", name=name, position=position,
+            countries=[region] if region else [], sources=sources, min_employees=min_emp,
+            team=team, round_robin=region is not None,
         )  # fmt: skip
-        made += created
+        made += 1
+    reps = [user for user in users.values() if user.role == Role.SALES_REP]  # the demo's
     TeamMembership.objects.filter(
-        team__kind=Team.Kind.SALES, user__role=Role.SALES_REP, max_open_leads__isnull=True
+        team__kind=Team.Kind.SALES, user__in=reps, max_open_leads__isnull=True
     ).update(max_open_leads=CAPACITY)
     return made
+
+
+def _adopt_rules() -> None:
+    """A database loaded before the rules had external ids: the demo's rules are the first
+    with each of its names; they get their id once."""
+    if AssignmentRule.objects.filter(external_id__startswith=RULE_MARK).exists():
+        return
+    for position, (name, *_) in enumerate(RULES, 1):
+        rule = AssignmentRule.objects.filter(name=name, external_id="").order_by("pk").first()
+        if rule is not None:
+            AssignmentRule.objects.filter(pk=rule.pk).update(external_id=f"{RULE_MARK}{position}")
 
 
 def enrich(rng_seed: int = 41) -> int:
     """Fill the generated leads' blank facts, once (only leads whose region is still blank)."""
     leads = list(
-        Lead.objects.filter(email__endswith=DEMO_EMAIL, region="", team__isnull=False)
+        Lead.objects.filter(external_id__startswith=MARK, region="", team__isnull=False)
         .select_related("team")
         .order_by("pk")
     )
@@ -91,20 +108,19 @@ def enrich(rng_seed: int = 41) -> int:
             lead.need = "Replacing an ageing system; wants a demo."
         if lead.status == Lead.Status.DISQUALIFIED and not lead.disqualified_reason:
             lead.disqualified_reason = rng.choice(REASONS)
-        lead.external_id = f"{MARK}{lead.pk}"
     Lead.objects.bulk_update(
         leads,
         ["region", "country", "industry", "employees", "title", "authority", "timeframe",
-         "budget", "budget_currency", "need", "disqualified_reason", "external_id"],
+         "budget", "budget_currency", "need", "disqualified_reason"],
     )  # fmt: skip
     return len(leads)
 
 
 def convert_some(accounts) -> int:
     """Convert a few qualified leads into Maven accounts and their existing contacts: the lead
-        first brought in that very person (it takes their name and company; the e-mail, core's
-    natural key of the generated lead, stays). The demo's
-        accounts and contacts stay as they are, so the other demo parts stay idempotent."""
+    first brought in that very person (it takes their name and company; its external id and
+    e-mail stay). The demo's accounts and contacts stay as they are, so the other demo parts
+    stay idempotent."""
     done = Lead.objects.filter(external_id__startswith=MARK, converted_at__isnull=False).count()
     todo = list(
         Lead.objects.filter(
@@ -121,8 +137,10 @@ def convert_some(accounts) -> int:
             "converted_contact_id", flat=True
         )
     )
-    people = {}
-    for contact in Contact.objects.filter(account__in=accounts).order_by("pk"):
+    people = {}  # the demo's contacts (core's load_demo), never one a user added
+    for contact in Contact.objects.filter(
+        account__in=accounts, external_id__startswith="demo:contact:"
+    ).order_by("pk"):
         if contact.pk not in taken:
             people.setdefault(contact.account_id, []).append(contact)
     by_owner = {}
@@ -174,7 +192,7 @@ def train_if_new_history() -> LeadScoringModel | None:
 
 def load(*, users, accounts, stdout):
     started = time.monotonic()
-    rules = load_rules(stdout)
+    rules = load_rules(users)
     enriched = enrich()
     converted = convert_some(accounts)
     model = train_if_new_history()

@@ -176,9 +176,15 @@ class AssignmentRule(TimeStamped):
     round_robin = models.BooleanField(
         default=True, help_text="Assign to a rep of the team; otherwise leave it in its queue"
     )
+    external_id = models.CharField(max_length=64, blank=True, help_text="e.g. demo:rule:2")
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="rule_external_id"
+            ),
+        ]
 
     def __str__(self):
         return self.name

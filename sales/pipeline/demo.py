@@ -35,7 +35,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Account, Activity, TimelineEntry
+from accounts.models import Activity, TimelineEntry
 from core.bulk import copy_rows
 from users.models import Team, TeamMembership
 
@@ -202,11 +202,15 @@ def load(*, users, accounts, stdout):
         .order_by("-team_id")
         .values_list("user_id", "team_id")
     )
-    names = {r["account"] for r in rows if r["account"]}
-    by_name = {a.name: a for a in accounts if a.name in names}
-    missing = names - set(by_name)
-    if missing:
-        by_name.update({a.name: a for a in Account.objects.filter(name__in=missing)})
+    from core.management.commands.load_demo import ACCOUNT_KEY
+
+    # Maven name -> the demo's account, by its external id (a user may rename it, or have an
+    # account of the same name)
+    by_name = {
+        a.external_id.removeprefix(ACCOUNT_KEY): a
+        for a in accounts
+        if a.external_id and a.external_id.startswith(ACCOUNT_KEY)
+    }
     products = _products()
     shift = _shift(_read("sales_pipeline.csv"))  # over the whole file, also on a re-run
     plans = [
@@ -297,6 +301,13 @@ def _activities(pairs) -> None:
             account_id=opp.account_id, related_type=related_type, related_id=opp.pk,
             external_id=f"demo:opportunity:{plan.key}",
         ))  # fmt: skip
+    # a deal deleted by a user comes back, the logged call a user kept stays the only one
+    kept = set(
+        Activity.objects.filter(external_id__in=[a.external_id for a in activities]).values_list(
+            "external_id", flat=True
+        )
+    )
+    activities = [a for a in activities if a.external_id not in kept]
     activities = Activity.objects.bulk_create(activities, batch_size=BATCH)
     activity_type = ContentType.objects.get_for_model(Activity).pk
     url = reverse("accounts:activity_detail", args=[0])[:-2]

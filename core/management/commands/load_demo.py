@@ -1,6 +1,10 @@
 """Demo data for `make run`: the Maven CRM sales teams and accounts, plus generated contacts,
-activities, leads and tickets. Idempotent: every row is matched on a natural key, so re-running
-adds nothing. Source data: ../shared/data/maven_crm_sales (Maven Analytics, public domain)."""
+activities, leads and tickets. Idempotent: every record the demo creates carries an external id of
+its own (``demo:account:<Maven name>``, ``demo:contact:<Maven name>:<n>``, ``demo:lead:<team
+id>.<n>``, ``demo:activity:…``, ``demo:ticket:<n>``) and is found again by it alone, so
+re-running adds nothing and never trips over records users made with the same names (users and
+teams are matched on their unique username and team name). Source data:
+../shared/data/maven_crm_sales (Maven Analytics, public domain)."""
 
 import csv
 import random
@@ -22,7 +26,7 @@ from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from sales.forecast import demo as forecast_demo
 from sales.leads import demo as leads_demo
-from sales.models import Lead
+from sales.models import Lead, Opportunity
 from sales.pipeline import demo as pipeline_demo
 from sales.quotes import demo as quotes_demo
 from service.models import Ticket
@@ -60,6 +64,12 @@ ACTIVITY_SUBJECTS = {
     Activity.Kind.EMAIL: ["Sent the proposal", "Sent the brochure", "Confirmed the meeting"],
 }  # fmt: skip
 OUTCOMES = ["Reached", "Left a voicemail", "Positive", "Needs a follow-up"]
+# The demo's own external ids (see the module docstring).
+ACCOUNT_KEY = "demo:account:"
+CONTACT_KEY = "demo:contact:"
+LEAD_KEY = leads_demo.MARK
+TICKET_KEY = "demo:ticket:"
+SUPPORT_QUEUES = [team for *_, team in STAFF if team and team.startswith("Support")]
 
 
 def username_for(full_name: str) -> str:
@@ -73,6 +83,8 @@ def read_csv(path: Path):
 
 class Command(BaseCommand):
     help = "Load demo users, teams, accounts, contacts, leads and tickets (idempotent)."
+    # Demo accounts of a database loaded before they had external ids (see adopt_accounts)
+    adopted: set[int] = frozenset()
 
     def add_arguments(self, parser):
         parser.add_argument("--list-logins", action="store_true", help="Print demo logins only.")
@@ -162,25 +174,59 @@ class Command(BaseCommand):
         team_of = {
             m.user_id: m.team_id for m in TeamMembership.objects.filter(team__kind=Team.Kind.SALES)
         }
-        accounts = []
-        for row in read_csv(MAVEN / "accounts.csv"):
-            top = deals_by_account[row["account"]].most_common(1)
-            owner = users.get(top[0][0]) if top else None
-            account, _ = Account.objects.get_or_create(
-                name=row["account"],
-                defaults={
-                    "industry": INDUSTRY_SPELLING.get(row["sector"], row["sector"]).title(),
-                    "billing_country": row["office_location"],
-                    "annual_revenue": Decimal(row["revenue"]) * 1_000_000,
-                    "currency": "USD",
-                    "employees": int(row["employees"]),
-                    "owner": owner,
-                    "team_id": team_of.get(owner.pk) if owner else None,
-                    "description": f"Established {row['year_established']}.",
-                },
+        rows = list(read_csv(MAVEN / "accounts.csv"))
+        self.adopted = self.adopt_accounts([row["account"] for row in rows])
+        found = {
+            a.external_id: a
+            for a in Account.objects.filter(
+                external_id__in=[ACCOUNT_KEY + row["account"] for row in rows]
             )
+        }
+        accounts = []
+        for row in rows:
+            account = found.get(ACCOUNT_KEY + row["account"])
+            if account is None:
+                top = deals_by_account[row["account"]].most_common(1)
+                owner = users.get(top[0][0]) if top else None
+                account = Account.objects.create(
+                    name=row["account"],
+                    external_id=ACCOUNT_KEY + row["account"],
+                    industry=INDUSTRY_SPELLING.get(row["sector"], row["sector"]).title(),
+                    billing_country=row["office_location"],
+                    annual_revenue=Decimal(row["revenue"]) * 1_000_000,
+                    currency="USD",
+                    employees=int(row["employees"]),
+                    owner=owner,
+                    team_id=team_of.get(owner.pk) if owner else None,
+                    description=f"Established {row['year_established']}.",
+                )
             accounts.append(account)
         return accounts
+
+    def adopt_accounts(self, names) -> set[int]:
+        """A database loaded before the demo's accounts had external ids: its demo accounts are
+        the ones the demo's own activities (``demo:activity:<account id>:<n>``) and Maven deals
+        (``maven:<id>``) point to, never a same-named account of a user. They get their external
+        id once; returns their ids (their contacts and tickets are then tagged too)."""
+        if Account.objects.filter(external_id__startswith=ACCOUNT_KEY).exists():
+            return set()
+        ids = set(
+            Opportunity.objects.filter(external_id__startswith="maven:", account__isnull=False)
+            .values_list("account_id", flat=True)
+            .distinct()
+        )
+        for external_id in Activity.objects.filter(
+            external_id__regex=r"^demo:activity:[0-9]+:"
+        ).values_list("external_id", flat=True):
+            ids.add(int(external_id.split(":")[2]))
+        earlier = {}
+        for account in Account.objects.filter(
+            pk__in=ids, name__in=names, external_id__isnull=True
+        ).order_by("pk"):
+            earlier.setdefault(account.name, account)
+        for name, account in earlier.items():
+            Account.objects.filter(pk=account.pk).update(external_id=ACCOUNT_KEY + name)
+        return {account.pk for account in earlier.values()}
 
     def load_contacts(self, accounts):
         fake = Faker()
@@ -188,25 +234,46 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         titles = ["CEO", "CFO", "Head of IT", "Procurement Manager", "Operations Director",
                   "Office Manager", "CTO"]  # fmt: skip
+        planned = []  # (external id, account, fields): the same people on every run
         for account in accounts:
-            domain = "".join(ch for ch in account.name.lower() if ch.isalnum()) + ".example"
-            for _ in range(rng.randint(2, 4)):
+            name = account.external_id.removeprefix(ACCOUNT_KEY)
+            domain = "".join(ch for ch in name.lower() if ch.isalnum()) + ".example"
+            for n in range(rng.randint(2, 4)):
                 first, last = fake.first_name(), fake.last_name()
-                email = f"{first}.{last}@{domain}".lower()
-                # Matched on (account, e-mail): the account's index finds it among a million
-                # generated contacts (`make bench`); a plain e-mail lookup has no index.
-                Contact.objects.get_or_create(
-                    account=account,
-                    email=email,
-                    defaults={
-                        "first_name": first,
-                        "last_name": last,
-                        "title": rng.choice(titles),
-                        "phone": fake.phone_number(),
-                        "owner_id": account.owner_id,
-                        "team_id": account.team_id,
-                    },
+                fields = {
+                    "email": f"{first}.{last}@{domain}".lower(),
+                    "first_name": first,
+                    "last_name": last,
+                    "title": rng.choice(titles),
+                    "phone": fake.phone_number(),
+                }
+                planned.append((f"{CONTACT_KEY}{name}:{n}", account, fields))
+        found = set(
+            Contact.objects.filter(external_id__in=[key for key, *_ in planned]).values_list(
+                "external_id", flat=True
+            )
+        )
+        for key, account, fields in planned:
+            if key in found:
+                continue
+            if account.pk in self.adopted:  # loaded before contacts had external ids
+                earlier = (
+                    Contact.objects.filter(
+                        account=account, email=fields["email"], external_id__isnull=True
+                    )
+                    .order_by("pk")
+                    .first()
                 )
+                if earlier is not None:
+                    Contact.objects.filter(pk=earlier.pk).update(external_id=key)
+                    continue
+            Contact.objects.create(
+                external_id=key,
+                account=account,
+                owner_id=account.owner_id,
+                team_id=account.team_id,
+                **fields,
+            )
 
     def load_activities(self, accounts, users):
         """Calls, meetings, tasks, notes and e-mails of the last months and the next weeks for
@@ -220,8 +287,10 @@ class Command(BaseCommand):
                 "external_id", flat=True
             )
         )
-        contacts_of = defaultdict(list)
-        for contact in Contact.objects.filter(account__in=accounts).order_by("pk"):
+        contacts_of = defaultdict(list)  # the demo's people only, not those users added
+        for contact in Contact.objects.filter(
+            account__in=accounts, external_id__startswith=CONTACT_KEY
+        ).order_by("pk"):
             contacts_of[contact.account_id].append(contact)
         owners = {u.pk: u for u in User.objects.filter(pk__in={a.owner_id for a in accounts})}
         kinds = [Activity.Kind.CALL] * 3 + [Activity.Kind.EMAIL] * 2 + [
@@ -229,9 +298,9 @@ class Command(BaseCommand):
         ]  # fmt: skip
         plan = []  # (external_id, account, contact, owner, kind, starts_at, done)
         for account in accounts:
+            # planned whether or not the account has an owner now, so the random sequence (and
+            # each id's activity) does not depend on what users changed
             owner = owners.get(account.owner_id)
-            if owner is None:
-                continue
             people = contacts_of.get(account.pk) or [None]
             for n in range(rng.randint(3, 6)):
                 kind = rng.choice(kinds)
@@ -258,7 +327,7 @@ class Command(BaseCommand):
                 plan.append((f"demo:activity:{DEMO_REP}:{n}", account, people[n % len(people)],
                              rep, kind, day, False))  # fmt: skip
         for external_id, account, contact, owner, kind, starts, done in plan:
-            if external_id in existing:
+            if external_id in existing or owner is None:
                 continue
             subject = rng.choice(ACTIVITY_SUBJECTS[kind])
             logged = kind in (Activity.Kind.CALL, Activity.Kind.MEETING)
@@ -281,30 +350,55 @@ class Command(BaseCommand):
             )
 
     def load_leads(self, users):
+        """Leads of every demo sales team: four per rep of the Maven file plus five in the
+        team's queue, ``demo:lead:<team id>.<n>`` (also in their e-mail address)."""
         fake = Faker()
         fake.seed_instance(7)
         rng = random.Random(7)
         sources = ["Web form", "Trade show", "Referral", "Cold call", "Partner", "Webinar"]
         statuses = [Lead.Status.NEW, Lead.Status.NEW, Lead.Status.WORKING, Lead.Status.QUALIFIED,
                     Lead.Status.DISQUALIFIED]  # fmt: skip
-        for team in Team.objects.filter(kind=Team.Kind.SALES).prefetch_related("members"):
-            reps = [u for u in team.members.all() if u.role == Role.SALES_REP]
+        reps_of = defaultdict(list)  # the file's reps, not the team's members today
+        for row in read_csv(MAVEN / "sales_teams.csv"):
+            team_name = f"{row['regional_office']} – {row['manager']}"
+            reps_of[team_name].append(users[username_for(row["sales_agent"])])
+        planned = []  # (external id, fields)
+        for team in Team.objects.filter(name__in=reps_of, kind=Team.Kind.SALES).order_by("name"):
+            reps = reps_of[team.name]
             for i in range(len(reps) * 4 + 5):
                 owner = reps[i % len(reps)] if i < len(reps) * 4 else None  # 5 in the team queue
                 first, last = fake.first_name(), fake.last_name()
-                Lead.objects.get_or_create(
-                    email=f"{first}.{last}.{team.pk}.{i}@lead.example".lower(),
-                    defaults={
-                        "first_name": first,
-                        "last_name": last,
-                        "company": fake.company(),
-                        "phone": fake.phone_number(),
-                        "source": rng.choice(sources),
-                        "status": rng.choice(statuses) if owner else Lead.Status.NEW,
-                        "owner": owner,
-                        "team": team,
-                    },
-                )
+                fields = {
+                    "email": f"{first}.{last}.{team.pk}.{i}@lead.example".lower(),
+                    "first_name": first,
+                    "last_name": last,
+                    "company": fake.company(),
+                    "phone": fake.phone_number(),
+                    "source": rng.choice(sources),
+                    "status": rng.choice(statuses) if owner else Lead.Status.NEW,
+                    "owner": owner,
+                    "team": team,
+                }
+                planned.append((f"{LEAD_KEY}{team.pk}.{i}", fields))
+        found = set(
+            Lead.objects.filter(external_id__in=[key for key, _ in planned]).values_list(
+                "external_id", flat=True
+            )
+        )
+        # A database loaded before: the sales demo marked these leads ``demo:lead:<lead id>``.
+        earlier = {
+            email: pk
+            for pk, email in Lead.objects.filter(
+                external_id__regex=rf"^{LEAD_KEY}[0-9]+$"
+            ).values_list("pk", "email")
+        }
+        for key, fields in planned:
+            if key in found:
+                continue
+            if fields["email"] in earlier:
+                Lead.objects.filter(pk=earlier[fields["email"]]).update(external_id=key)
+                continue
+            Lead.objects.create(external_id=key, **fields)
 
     def load_tickets(self, accounts):
         rng = random.Random(11)
@@ -312,20 +406,38 @@ class Command(BaseCommand):
                     "Device does not power on", "Request for a second licence",
                     "Delivery arrived damaged", "How do I export my data?",
                     "Refund for duplicate payment", "Firmware update failed"]  # fmt: skip
-        queues = list(Team.objects.filter(kind=Team.Kind.SUPPORT).prefetch_related("members"))
+        queues = list(
+            Team.objects.filter(name__in=SUPPORT_QUEUES, kind=Team.Kind.SUPPORT)
+            .order_by("name")
+            .prefetch_related("members")
+        )
+        found = set(
+            Ticket.objects.filter(external_id__startswith=TICKET_KEY).values_list(
+                "external_id", flat=True
+            )
+        )
         for i in range(40):
             account = accounts[i % len(accounts)]
             queue = queues[i % len(queues)]
             members = list(queue.members.all())
-            Ticket.objects.get_or_create(
-                subject=f"{subjects[i % len(subjects)]} ({account.name})",
-                account=account,
-                defaults={
-                    "description": "Reported by the customer.",
-                    "status": rng.choice(["new", "open", "open", "pending", "solved"]),
-                    "priority": rng.choice(["low", "normal", "normal", "high", "urgent"]),
-                    "channel": rng.choice(["email", "phone", "web", "chat"]),
-                    "queue": queue,
-                    "assignee": members[0] if members and i % 3 else None,
-                },
-            )
+            key, subject = f"{TICKET_KEY}{i}", f"{subjects[i % len(subjects)]} ({account.name})"
+            fields = {
+                "description": "Reported by the customer.",
+                "status": rng.choice(["new", "open", "open", "pending", "solved"]),
+                "priority": rng.choice(["low", "normal", "normal", "high", "urgent"]),
+                "channel": rng.choice(["email", "phone", "web", "chat"]),
+                "queue": queue,
+                "assignee": members[0] if members and i % 3 else None,
+            }
+            if key in found:
+                continue
+            if account.pk in self.adopted:  # loaded before tickets had external ids
+                earlier = (
+                    Ticket.objects.filter(account=account, subject=subject, external_id="")
+                    .order_by("pk")
+                    .first()
+                )
+                if earlier is not None:
+                    Ticket.objects.filter(pk=earlier.pk).update(external_id=key)
+                    continue
+            Ticket.objects.create(external_id=key, subject=subject, account=account, **fields)
