@@ -45,11 +45,27 @@ def handlers_for(topic: str) -> list[Handler]:
     return list(_handlers.get(topic, ()))
 
 
-def record(topic: str, payload: dict | None = None) -> OutboxEvent:
-    """Write an event in the caller's transaction; publish it once that transaction commits."""
+def record(topic: str, payload: dict | None = None, *, delay: float = 0) -> OutboxEvent:
+    """Write an event in the caller's transaction; publish it once that transaction commits.
+
+    ``delay`` (seconds) holds the task back that long after the commit: for work a burst of
+    changes should do once, its handler skipping while a later event of the same kind waits
+    (see ``later_pending``). The relay still picks it up if the broker was down."""
     event = OutboxEvent.objects.create(topic=topic, payload=payload or {})
-    transaction.on_commit(lambda: publish(event.pk))
+    transaction.on_commit(lambda: publish(event.pk, countdown=delay))
     return event
+
+
+def later_pending(event: OutboxEvent, **payload) -> bool:
+    """Is a later event of the same topic (with these payload values) still to be processed?
+    Its handler will then do the work with the data as it will be: this one can skip it."""
+    return OutboxEvent.objects.filter(
+        topic=event.topic,
+        pk__gt=event.pk,
+        processed_at__isnull=True,
+        attempts__lt=MAX_ATTEMPTS,
+        **{f"payload__{key}": value for key, value in payload.items()},
+    ).exists()
 
 
 def publish_connection():
@@ -72,16 +88,19 @@ def publish_connection():
     )
 
 
-def publish(event_id: int, connection=None) -> bool:
+def publish(event_id: int, connection=None, *, countdown: float = 0) -> bool:
     """Hand the event to Celery. Never raises: a pending event is swept up later."""
     from .tasks import process_event
 
+    options = {"args": [event_id], "retry": False}
+    if countdown:
+        options["countdown"] = countdown
     try:
         if connection is None:
             with publish_connection() as conn:
-                process_event.apply_async(args=[event_id], connection=conn, retry=False)
+                process_event.apply_async(connection=conn, **options)
         else:
-            process_event.apply_async(args=[event_id], connection=connection, retry=False)
+            process_event.apply_async(connection=connection, **options)
     except Exception:  # noqa: BLE001 - broker down: the sweeper will publish it
         log.warning("Outbox event %s not published now; the relay will retry", event_id)
         return False

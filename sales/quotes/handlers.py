@@ -1,6 +1,7 @@
 """Outbox handlers of quotes (run by the Celery worker, after the change committed).
 
-``quote.render``: the quote's content changed; render its PDF (skipped when current).
+``quote.render``: the quote's content changed; render its PDF (skipped when current, and
+while a later change's ``quote.render`` waits: a burst of edits renders once).
 ``quote.sent``: render the PDF and e-mail it to the contact with the public link, once per
 version: ``sent_email_at`` is checked under the quote's row lock and set in the outbox's
 transaction, so a retried or duplicated task finds it set and sends nothing. (If the worker
@@ -14,6 +15,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import events
 from core.events import handles
 
 from ..models import Quote
@@ -22,8 +24,11 @@ from . import pdf, tokens
 
 @handles("quote.render")
 def render_document(event):
-    if Quote.objects.filter(pk=event.payload["quote_id"]).exists():
-        pdf.ensure_document(event.payload["quote_id"])
+    quote_id = event.payload["quote_id"]
+    if events.later_pending(event, quote_id=quote_id):
+        return  # coalesced: the later change's event renders the quote as it is then
+    if Quote.objects.filter(pk=quote_id).exists():
+        pdf.ensure_document(quote_id)
 
 
 def message_id(quote: Quote) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.template.loader import render_to_string
 
 from ..models import Quote, QuoteDocument
 from . import totals
+
+log = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "sales/quotes/pdf.html"
 
@@ -130,6 +133,7 @@ def ensure_document(quote_or_id) -> QuoteDocument:
         document, _ = QuoteDocument.objects.update_or_create(
             quote=quote, defaults={"pdf": pdf, "checksum": digest}
         )
+    log.info("Quote %s v%s: PDF rendered (%d bytes)", quote.pk, quote.version, len(pdf))
     return document
 
 
