@@ -6,10 +6,11 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Currency
 
-from .models import Invoice
+from .models import Invoice, LedgerEntry, Order
 
 AMOUNT = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -23,6 +24,24 @@ def currency_field(initial: str):
     return forms.CharField(max_length=3, min_length=3, initial=initial)
 
 
+def currencies_used(account) -> list[str]:
+    """The currencies the account's ledger and orders are in, the latest document's first;
+    the account's own ``currency`` field only when it has no document yet (it may be a
+    default nobody chose: the documents say what the customer really pays in)."""
+    entries = LedgerEntry.objects.filter(account=account)
+    orders = Order.objects.filter(account=account)
+    latest = [
+        entries.order_by("-booked_on", "-id").values_list("currency", flat=True).first(),
+        orders.order_by("-ordered_on", "-id").values_list("currency", flat=True).first(),
+    ]
+    every = [
+        *entries.order_by().values_list("currency", flat=True).distinct(),
+        *orders.order_by().values_list("currency", flat=True).distinct(),
+    ]
+    used = list(dict.fromkeys(code for code in [*latest, *every] if code))
+    return used or [account.currency]
+
+
 class LedgerForm(forms.Form):
     """Knows its account; ``apply_error`` puts a service's ValidationError on the form."""
 
@@ -34,6 +53,35 @@ class LedgerForm(forms.Form):
         return Invoice.objects.filter(account=self.account, status=Invoice.Status.OPEN).order_by(
             "due_on", "id"
         )
+
+    def currency_fields(self, invoice) -> None:
+        """The currency: the invoice's, else the one the account's documents are in; a
+        currency the account has never used needs a tick in ``confirm_currency`` (a payment
+        in the wrong one shows as a stray balance of that currency)."""
+        self.used_currencies = currencies_used(self.account)
+        self.fields["currency"] = currency_field(
+            invoice.currency if invoice else self.used_currencies[0]
+        )
+        sent = (self.data.get("currency") or "").strip().upper()[:3] if self.is_bound else ""
+        if sent and sent not in self.used_currencies:
+            self.fields["confirm_currency"] = forms.BooleanField(
+                required=False,
+                label=_("Yes, record it in %(currency)s") % {"currency": sent},
+            )
+
+    def clean(self):
+        data = super().clean()
+        currency, used = data.get("currency"), getattr(self, "used_currencies", None)
+        if currency and used and currency not in used and not data.get("confirm_currency"):
+            self.add_error(
+                "currency",
+                _(
+                    "This account has never used %(currency)s (its documents are in "
+                    "%(used)s). Tick the box below to record it in %(currency)s anyway."
+                )
+                % {"currency": currency, "used": ", ".join(used)},
+            )
+        return data
 
     def apply_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
@@ -66,9 +114,10 @@ class PaymentForm(LedgerForm):
     def __init__(self, *args, account, invoice=None, **kwargs):
         super().__init__(*args, account=account, **kwargs)
         self.fields["invoice"].queryset = self.open_invoices()
-        self.fields["currency"] = currency_field(invoice.currency if invoice else account.currency)
-        self.fields["currency"].help_text = "Must be the invoice's currency when one is chosen."
-        self.order_fields(["invoice", "amount", "currency", "received_on", "method", "reference"])
+        self.currency_fields(invoice)
+        self.fields["currency"].help_text = _("Must be the invoice's currency when one is chosen.")
+        self.order_fields(["invoice", "amount", "currency", "confirm_currency", "received_on",
+                           "method", "reference"])  # fmt: skip
         self.initial.setdefault("received_on", timezone.localdate())
         if invoice is not None:
             self.initial.update(invoice=invoice.pk, amount=invoice.outstanding)
@@ -84,8 +133,8 @@ class CreditNoteForm(LedgerForm):
     def __init__(self, *args, account, invoice=None, **kwargs):
         super().__init__(*args, account=account, **kwargs)
         self.fields["invoice"].queryset = self.open_invoices()
-        self.fields["currency"] = currency_field(invoice.currency if invoice else account.currency)
-        self.order_fields(["invoice", "amount", "currency", "reason"])
+        self.currency_fields(invoice)
+        self.order_fields(["invoice", "amount", "currency", "confirm_currency", "reason"])
         if invoice is not None:
             self.initial["invoice"] = invoice.pk
 
