@@ -1,4 +1,4 @@
-.PHONY: run test bench lint format deps
+.PHONY: run test test-dates bench lint format deps
 
 ## make run: install what is missing, start PostgreSQL/Redis/SMTP sink, migrate, demo data, serve
 run:
@@ -15,3 +15,7 @@ bench:
 ## make format: apply ruff's fixes and formatting
 format:
 	@.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+## make test-dates: the suite at awkward moments (month/quarter/year ends, 29 Feb, DST days, 23:30)
+test-dates:
+	@bash scripts/test_dates.sh

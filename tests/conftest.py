@@ -271,6 +271,9 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    moment = clock_start()
+    if moment is not None:  # the page's Date starts where the server's clock does, and ticks on
+        context.clock.install(time=moment)
     pg = context.new_page()
     pg.set_default_timeout(15000)
     yield pg
