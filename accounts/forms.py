@@ -4,6 +4,7 @@ from django import forms
 from taggit.forms import TagField
 
 from core.forms import OwnerTeamBulkEditForm, RecordForm
+from core.validators import validate_web_url
 from users.models import MANAGER_ROLES
 
 from . import services
@@ -54,7 +55,7 @@ class SectionedForm(RecordForm):
 
 class AccountForm(SectionedForm):
     wide_fields = SectionedForm.wide_fields | {"billing_street", "shipping_street"}
-    website = forms.URLField(required=False, assume_scheme="https")
+    website = forms.URLField(required=False, assume_scheme="https", validators=[validate_web_url])
     tags = TagField(required=False, help_text="Comma-separated")
 
     sections = (

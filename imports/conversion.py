@@ -9,7 +9,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import validate_email
+
+from core.validators import validate_web_url
 
 from .fields import normalise, targets
 
@@ -142,7 +144,7 @@ def detect_date_order(values) -> str:
     return AMBIGUOUS if seen else ""
 
 
-_url = URLValidator()
+_url = validate_web_url  # http(s) only, as every URL field
 
 
 def parse_url(value: str) -> str:

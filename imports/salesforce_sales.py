@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 
+from .conversion import parse_url
+
 PIPELINE_NAME = "Salesforce"
 STAGE_ALIASES = {
     "discovery": "Prospecting",
@@ -180,6 +182,11 @@ class SalesObjects:
             if sf(company) in accounts:
                 company = accounts[sf(company)]
                 stats.notes["Company was an account id: the account's name"] += 1
+            try:
+                website = parse_url(row.get("Website") or "")[:200]
+            except ValueError:  # not an http(s) address: the one URL rule (core.validators)
+                website = ""
+                stats.notes["invalid website left empty"] += 1
             data = {
                 "salutation": (row.get("Salutation") or "")[:20],
                 "first_name": (row.get("FirstName") or "")[:100],
@@ -188,7 +195,7 @@ class SalesObjects:
                 "company": company[:200],
                 "industry": (row.get("Industry") or "")[:80],
                 "employees": _int(row.get("NumberOfEmployees")),
-                "website": (row.get("Website") or "")[:200],
+                "website": website,
                 "email": (row.get("Email") or "").strip(),
                 "phone": (row.get("Phone") or row.get("MobilePhone") or "")[:40],
                 "country": (row.get("Country") or "")[:80],

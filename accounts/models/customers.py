@@ -12,6 +12,7 @@ from taggit.managers import TaggableManager
 from core import search
 from core.access import CustomerRecordPolicy, RecordQuerySet
 from core.models import OwnedRecord
+from core.validators import validate_web_url
 
 
 def address_fields(prefix: str, label: str) -> dict:
@@ -51,7 +52,7 @@ class Account(OwnedRecord):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, validators=[validate_web_url])
     phone = models.CharField(max_length=40, blank=True)
     phone_alt = models.CharField("other phone", max_length=40, blank=True)
     email = models.EmailField(blank=True)

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as customers
 from accounts.models import Account, Activity, Contact
+from core.validators import validate_web_url
 
 from ..models import Lead, Opportunity
 from . import timeline
@@ -37,7 +37,7 @@ def _website(value: str) -> str:
     if value and "://" not in value:
         value = f"https://{value}"
     try:
-        URLValidator()(value)
+        validate_web_url(value)  # http(s) only, as Account.website
     except ValidationError:
         return ""
     return value

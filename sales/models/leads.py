@@ -12,6 +12,7 @@ from django.urls import reverse
 from core import search
 from core.access import RecordQuerySet, SalesRecordPolicy
 from core.models import OwnedRecord, TimeStamped
+from core.validators import validate_web_url
 
 
 class Lead(OwnedRecord):
@@ -52,7 +53,7 @@ class Lead(OwnedRecord):
     company = models.CharField(max_length=200, blank=True)
     industry = models.CharField(max_length=80, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True, help_text="Company size")
-    website = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=200, blank=True, validators=[validate_web_url])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     country = models.CharField(max_length=80, blank=True)

@@ -14,6 +14,7 @@ from django.utils.functional import cached_property
 
 from core.access import RecordQuerySet, SalesRecordPolicy
 from core.models import OwnedRecord, TimeStamped
+from core.validators import validate_web_url
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -87,7 +88,7 @@ class Stage(models.Model):
 
 class Competitor(models.Model):
     name = models.CharField(max_length=120, unique=True)
-    website = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=200, blank=True, validators=[validate_web_url])
 
     class Meta:
         ordering = ["name"]
