@@ -129,15 +129,24 @@ class ImportJob(models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def is_dry_run(self) -> bool:
+        """The rows counted are the dry run's (running or done), not the import's."""
+        return self.status in (self.Status.VALIDATING, self.Status.VALIDATED)
+
+    @property
+    def rows_done(self) -> int:
+        """Rows checked by the dry run (while it runs and after it), else rows imported."""
+        if self.is_dry_run:
+            return self.dry_run_summary.get("processed", 0)
+        return self.processed_rows
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
         if not self.total_rows:
             return 0
-        done = self.processed_rows
-        if self.status == self.Status.VALIDATING:
-            done = self.dry_run_summary.get("processed", 0)
-        return min(100, int(done * 100 / self.total_rows))
+        return min(100, int(self.rows_done * 100 / self.total_rows))
 
 
 class ImportRowError(models.Model):

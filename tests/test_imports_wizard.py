@@ -91,6 +91,18 @@ def test_dry_run_reports_every_bad_row_and_saves_nothing(org):
     assert job.status == ImportJob.Status.VALIDATED
 
 
+def test_the_job_page_counts_the_dry_runs_rows(client, org):
+    """Issue 17, item 7: after a dry run the page said "0 of 4 rows" over an empty bar."""
+    job = mapped_job(org.rep, CONTACTS.encode())
+    services.dry_run(job.pk)
+    login(client, org.rep)
+
+    for name in ("imports:job_detail", "imports:job_progress"):
+        page = client.get(reverse(name, args=[job.pk])).content.decode()
+        assert '<span data-testid="rows-done">4 of 4 rows checked</span>' in page
+        assert 'aria-valuenow="100"' in page and 'style="width: 100%"' in page
+
+
 def test_import_saves_good_rows_rejects_bad_ones_whole(org):
     content = CONTACTS + "Carl;Num;carl@example.com;Acme;lots;yes\r\n"
     mapping = {"first_name": "First name", "last_name": "Last name", "email": "E-mail",

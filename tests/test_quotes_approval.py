@@ -134,6 +134,31 @@ def test_an_approved_quote_says_so_instead_of_asking_for_approval(client, org, b
     assert "Send to customer" in page
 
 
+def test_the_administrator_sets_a_users_discount_limit(client, org, big_discount):
+    """Issue 17, item 7: the limit existed but no form set it. At 20 % the rep sends the 15 %
+    quote without asking anyone."""
+    from users.forms import UserForm
+
+    from .permission_helpers import form_data
+
+    client.force_login(org.admin)
+    url = f"/admin-ui/users/{org.rep.pk}/edit/"
+    assert 'name="discount_limit"' in client.get(url).content.decode()
+    refused = client.post(url, form_data(UserForm, user=org.admin, instance=org.rep,
+                                         discount_limit="150"))  # fmt: skip
+    assert refused.status_code == 400
+    assert client.post(url, form_data(UserForm, user=org.admin, instance=org.rep,
+                                      discount_limit="20")).status_code == 302  # fmt: skip
+    org.rep.refresh_from_db()
+    assert org.rep.discount_limit == D("20")
+    detail = client.get(f"/admin-ui/users/{org.rep.pk}/").content.decode()
+    assert "iscount limit" in detail and "20.00" in detail
+
+    client.force_login(org.rep)
+    page = client.get(big_discount.get_absolute_url()).content.decode()
+    assert "must approve it" not in page and "Send to customer" in page
+
+
 def test_reject_needs_a_comment_and_sends_the_quote_back(client, org, big_discount):
     quote = big_discount
     services.request_approval(quote=quote, by=org.rep)

@@ -124,3 +124,20 @@ def test_work_phone_stays_the_phone_home_stays_home(org):
     assert (contact.phone, contact.mobile) == ("905-777-1234", "905-555-1234")
     points = dict(contact.points.filter(kind="phone").values_list("value", "label"))
     assert points["905-666-1234"] == "home" and points["905-999-1234"] == "work,fax"
+
+
+def test_the_contact_page_has_a_vcard_button(client, org):
+    """Issue 17, item 7: the export existed but no page linked to it."""
+    contact = ContactFactory(first_name="Ada", last_name="Lovelace", email="ada@example.com",
+                             owner=org.rep, team=org.team)  # fmt: skip
+    client.force_login(org.marketing)  # everyone who reads the contact may take their card
+    page = client.get(contact.get_absolute_url()).content.decode()
+    url = reverse("imports:vcard_export", args=[contact.pk])
+    assert f'href="{url}" download>' in page and "vCard</a>" in page
+
+    card = client.get(url)
+    assert card["Content-Type"].startswith("text/vcard")
+    assert "FN:Ada Lovelace" in card.content.decode()
+
+    account = client.get(AccountFactory().get_absolute_url()).content.decode()
+    assert "vCard</a>" not in account

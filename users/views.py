@@ -45,8 +45,8 @@ class UserViews(RecordViews):
     filterset_class = UserFilterSet
     table_class = UserTable
     form_class = UserForm
-    detail_fields = ("username", "email", "role", "title", "phone", "is_active", "is_away",
-                     "last_login", "date_joined")  # fmt: skip
+    detail_fields = ("username", "email", "role", "title", "phone", "discount_limit",
+                     "is_active", "is_away", "last_login", "date_joined")  # fmt: skip
     export_fields = ("id", "username", "first_name", "last_name", "email", "role", "is_active")
     allow_bulk_delete = False
     detail_template = "users/user_detail.html"
