@@ -20,6 +20,7 @@ from rest_framework.reverse import reverse
 
 from accounts.models import Account
 from core.api.permissions import HasRole, RowLevelAccess
+from core.api.serializers import StrictTypes
 from core.filters import IdFilter
 
 from . import selectors, services
@@ -116,7 +117,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return bool(days_overdue(obj))
 
 
-class InvoiceLineInput(serializers.Serializer):
+class InvoiceLineInput(StrictTypes, serializers.Serializer):
     description = serializers.CharField(max_length=500)
     sku = serializers.CharField(max_length=40, required=False, allow_blank=True)
     quantity = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"), default=1)
@@ -132,7 +133,7 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().visible_to(self.context["request"].user)
 
 
-class InvoiceInput(serializers.Serializer):
+class InvoiceInput(StrictTypes, serializers.Serializer):
     order = VisibleRelatedField(queryset=Order.objects.select_related("account"), required=False)
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), required=False)
     currency = serializers.CharField(max_length=3, required=False)
@@ -186,7 +187,7 @@ class PaymentSerializer(serializers.ModelSerializer):
                   "reference", "created_at"]  # fmt: skip
 
 
-class PaymentInput(serializers.Serializer):
+class PaymentInput(StrictTypes, serializers.Serializer):
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all())
     invoice = VisibleRelatedField(queryset=Invoice.objects.all(), required=False, allow_null=True)
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
@@ -217,7 +218,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
                   "reason", "external_id", "created_at"]  # fmt: skip
 
 
-class CreditNoteInput(serializers.Serializer):
+class CreditNoteInput(StrictTypes, serializers.Serializer):
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all())
     invoice = VisibleRelatedField(queryset=Invoice.objects.all(), required=False, allow_null=True)
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
@@ -263,9 +264,11 @@ class LedgerViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("account", OpenApiTypes.INT, required=True),
-            OpenApiParameter("currency", OpenApiTypes.STR),
-            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter(
+                "account", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, required=True
+            ),
+            OpenApiParameter("currency", OpenApiTypes.STR, description="Only this currency"),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 99_999}),
         ],
         responses=inline_serializer("Ledger", {
             "account": serializers.IntegerField(),

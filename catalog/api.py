@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from core import access
 from core.access import Action
 from core.api.permissions import HasRole
-from core.api.serializers import RecordSerializer
+from core.api.serializers import RecordSerializer, StrictTypes
 from core.api.viewsets import RecordViewSet
 
 from . import money, services
@@ -69,7 +69,7 @@ class ProductSerializer(RecordSerializer):
         return sku
 
 
-class ConfigureSerializer(serializers.Serializer):
+class ConfigureSerializer(StrictTypes, serializers.Serializer):
     chosen = serializers.JSONField(help_text="option code -> value code (or a list of codes)")
     price_book = serializers.PrimaryKeyRelatedField(
         queryset=PriceBook.objects.all(), required=False, allow_null=True,
@@ -123,7 +123,7 @@ class ProductViewSet(RecordViewSet):
         return super().get_permissions()
 
 
-class PriceBookEntrySerializer(serializers.ModelSerializer):
+class PriceBookEntrySerializer(StrictTypes, serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
 

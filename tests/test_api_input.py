@@ -67,9 +67,16 @@ def test_pagination_keeps_filters_in_the_next_link(org):
     assert second["next"] is None
 
 
-@pytest.mark.parametrize("page_size", ["0", "-3", "abc", "1e3", "9" * 40, ""])
-def test_odd_page_sizes_fall_back_to_a_valid_page(org, records, page_size):
+@pytest.mark.parametrize("page_size", ["0", "-3", "abc", "1e3", ""])
+def test_odd_page_sizes_are_refused(org, records, page_size):
+    """The schema says page_size is a whole number from 1: anything else is a 400 naming it
+    (it used to fall back to the default page quietly)."""
     response = client_for(org.admin).get(f"{API}/leads/?page_size={page_size}")
+    assert "page_size" in json_error(response, 400)
+
+
+def test_a_page_size_above_the_maximum_is_cut_to_it(org, records):
+    response = client_for(org.admin).get(f"{API}/leads/?page_size={'9' * 40}")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 4
 

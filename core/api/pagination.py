@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as APIValidationError
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -19,6 +20,27 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        """``page_size`` is a whole number from 1 (above ``max_page_size`` it is cut down);
+        anything else is a 400, not quietly the default page."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise APIValidationError({self.page_size_query_param: ["A whole number from 1."]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Rows per page (default {self.page_size}; above {self.max_page_size}, "
+                    f"{self.max_page_size})."
+                )
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model

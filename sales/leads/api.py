@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts.models import Account, Contact
 from core import access
 from core.access import Action
-from core.api.serializers import RecordSerializer
+from core.api.serializers import RecordSerializer, StrictTypes
 from core.api.viewsets import RecordViewSet
 
 from ..models import Lead, Pipeline
@@ -49,7 +49,7 @@ class LeadSerializer(RecordSerializer):
         return attrs
 
 
-class OpportunityInput(serializers.Serializer):
+class OpportunityInput(StrictTypes, serializers.Serializer):
     name = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
@@ -59,7 +59,7 @@ class OpportunityInput(serializers.Serializer):
     )
 
 
-class ConvertInput(serializers.Serializer):
+class ConvertInput(StrictTypes, serializers.Serializer):
     account = serializers.PrimaryKeyRelatedField(
         queryset=Account.objects.filter(merged_into__isnull=True), required=False, allow_null=True
     )
@@ -73,6 +73,7 @@ class LeadViewSet(RecordViewSet):
     queryset = Lead.objects.select_related("owner", "team").prefetch_related("interest")
     serializer_class = LeadSerializer
     filterset_class = LeadFilterSet
+    conflict_actions = ("convert",)  # 409: converted already
 
     def create_defaults(self):
         return {"owner": self.request.user}

@@ -77,16 +77,23 @@ def read_token(token: str) -> dict | None:
 
 
 def over_limit(request) -> bool:
-    """Count this POST against the client's window; True once past the limit."""
+    """Count this POST against the client's window; True once past the limit. With Redis down
+    the limit is not applied (logged), as the API's throttles (``core.api.throttling``)."""
+    from core.api.throttling import CACHE_ERRORS, cache_down
+
     limit, window = rate_limit()
     ip = get_client_ip_address(request) or "unknown"
     key = f"leadform:rate:{ip}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            count = 1
+    except CACHE_ERRORS as error:
+        cache_down("Web-to-lead rate limit", error)
+        return False
     return count > limit
 
 

@@ -10,7 +10,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from core.api.serializers import RecordSerializer
+from core.api.serializers import RecordSerializer, StrictTypes
 from core.api.viewsets import RecordViewSet
 
 from ..models import Opportunity, Pipeline, Stage, StageChange
@@ -48,6 +48,10 @@ class OpportunitySerializer(RecordSerializer):
         min_value=1, required=False, help_text="The version you read; required to change a deal"
     )
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all(), required=False)
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$", required=False, trim_whitespace=False,
+        help_text="ISO 4217 code of an active currency; default: the base currency",
+    )  # fmt: skip
 
     class Meta:
         model = Opportunity
@@ -83,6 +87,7 @@ class OpportunityViewSet(RecordViewSet):
     )
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilterSet
+    conflict_actions = ("update", "partial_update", "move")  # 409: saved by someone since
 
     def create_defaults(self):
         return {"owner": self.request.user}
@@ -177,7 +182,7 @@ class OpportunityViewSet(RecordViewSet):
         ])  # fmt: skip
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(StrictTypes, serializers.Serializer):
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
     version = serializers.IntegerField(min_value=1)
     close_reason = serializers.ChoiceField(choices=Opportunity.CloseReason.choices, required=False)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from catalog.models import Product
 from core import events
+from core.api.serializers import StrictTypes
 from core.api.viewsets import RecordViewSet
 
 from ..models import Opportunity, Quote, QuoteLine
@@ -94,7 +95,7 @@ class QuoteDetailSerializer(QuoteSerializer):
         }
 
 
-class QuoteCreateSerializer(serializers.Serializer):
+class QuoteCreateSerializer(StrictTypes, serializers.Serializer):
     opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
 
     def __init__(self, *args, **kwargs):
@@ -104,13 +105,13 @@ class QuoteCreateSerializer(serializers.Serializer):
             self.fields["opportunity"].queryset = Opportunity.objects.visible_to(request.user)
 
 
-class QuoteHeaderSerializer(serializers.ModelSerializer):
+class QuoteHeaderSerializer(StrictTypes, serializers.ModelSerializer):
     class Meta:
         model = Quote
         fields = HEADER_FIELDS
 
 
-class LineCreateSerializer(serializers.Serializer):
+class LineCreateSerializer(StrictTypes, serializers.Serializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(active=True))
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     discount_percent = serializers.DecimalField(
@@ -125,7 +126,7 @@ class LineCreateSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(**TYPED_PRICE, required=False)
 
 
-class LineUpdateSerializer(serializers.Serializer):
+class LineUpdateSerializer(StrictTypes, serializers.Serializer):
     quantity = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False
     )
@@ -136,7 +137,7 @@ class LineUpdateSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(**TYPED_PRICE, required=False, allow_null=True)
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictTypes, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
