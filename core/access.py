@@ -215,8 +215,10 @@ class LinkedRecordPolicy(Policy):
     *its* model's policy. So an activity on another team's deal is as hidden as the deal
     (404 in pages and the API, absent from lists, exports, the calendar, the iCalendar feed
     and the timeline), and one on a ticket follows the ticket's queue. In SQL that is one
-    ``EXISTS`` per linked model the user may not read in full (the parent's primary key and
-    the ``(type, id)`` index); models the user reads in full cost nothing.
+    ``related_id IN (<the user's visible rows of that model>)`` per model the user may not
+    read in full (hashed once per query, or the parent's primary key per row); models the user
+    reads in full cost nothing, and links to models the user reads nothing of are one
+    ``NOT IN`` on the type.
     """
 
     type_field = "related_type"
@@ -251,8 +253,17 @@ class LinkedRecordPolicy(Policy):
             guarded.append(type_id)
             parents = policy.readable(user, model._default_manager.all())
             if not parents.query.is_empty():
-                parent = models.Exists(parents.filter(pk=models.OuterRef(self.id_field)))
-                readable.append(Q(**{f"{self.type_field}_id": type_id}) & Q(parent))
+                # IN (subquery), not EXISTS: PostgreSQL hashes it once per query. Correlated
+                # EXISTS over a few small tables got per-row cost estimates in the millions,
+                # and JIT spent 2-4 s compiling a 180 ms activity list (200k activities).
+                readable.append(
+                    Q(
+                        **{
+                            f"{self.type_field}_id": type_id,
+                            f"{self.id_field}__in": parents.values("pk"),
+                        }
+                    )
+                )
         if not guarded:
             return ALL_ROWS
         return functools.reduce(
