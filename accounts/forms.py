@@ -1,9 +1,10 @@
 """Forms of the account and contact pages. Writes go through ``accounts.services``."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
-from core.forms import OwnerTeamBulkEditForm, RecordForm
+from core.forms import OwnerTeamBulkEditForm, RecordChoiceField, RecordForm
 from core.validators import validate_web_url
 from users.models import MANAGER_ROLES
 
@@ -56,6 +57,7 @@ class SectionedForm(RecordForm):
 class AccountForm(SectionedForm):
     wide_fields = SectionedForm.wide_fields | {"billing_street", "shipping_street"}
     website = forms.URLField(required=False, assume_scheme="https", validators=[validate_web_url])
+    parent = RecordChoiceField(Account, required=False, label=_("Parent account"))
     tags = TagField(required=False, help_text="Comma-separated")
 
     sections = (
@@ -88,13 +90,6 @@ class AccountForm(SectionedForm):
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        parent = self.fields["parent"]
-        parent.queryset = Account.objects.only("pk", "name").order_by("name")
-        parent.widget = forms.NumberInput(attrs={"placeholder": "Id of the parent account"})
-        parent.help_text = "Id of the parent account (see its address bar); empty for none."
-
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
         if parent is not None and self.instance.pk:
@@ -113,6 +108,7 @@ class AccountForm(SectionedForm):
 
 class ContactForm(SectionedForm):
     wide_fields = SectionedForm.wide_fields | {"mailing_street"}
+    account = RecordChoiceField(Account, required=False, label=_("Account"))
     tags = TagField(required=False, help_text="Comma-separated")
 
     sections = (
@@ -137,15 +133,6 @@ class ContactForm(SectionedForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        account = self.fields["account"]
-        account.queryset = Account.objects.only("pk", "name").order_by("name")
-        # A select of every account would not scale to a million rows: an id, with the
-        # account's name shown by the page next to it.
-        account.widget = forms.NumberInput(attrs={"placeholder": "Account id"})
-        account.help_text = "Id of the account (from its page)"
 
     def find_duplicates(self, data):
         return services.duplicate_contacts(

@@ -8,9 +8,10 @@ from datetime import date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, RecordFilterSet
-from core.forms import BulkEditForm, RecordForm
+from core.filters import RecordFilterSet, RecordIdFilter
+from core.forms import BulkEditForm, RecordChoiceField, RecordForm
 from users.models import User
 
 from .models import Account, Activity, Contact
@@ -69,18 +70,8 @@ class _ActivityFields(forms.ModelForm):
 
 
 class ActivityForm(_ActivityFields, RecordForm):
-    account = forms.ModelChoiceField(
-        queryset=Account.objects.all(),
-        required=False,
-        widget=forms.NumberInput(attrs={"min": 1}),
-        label="Account id",
-    )
-    contact = forms.ModelChoiceField(
-        queryset=Contact.objects.all(),
-        required=False,
-        widget=forms.NumberInput(attrs={"min": 1}),
-        label="Contact id",
-    )
+    account = RecordChoiceField(Account, required=False, label=_("Account"))
+    contact = RecordChoiceField(Contact, required=False, label=_("Contact"))
 
     class Meta:
         model = Activity
@@ -89,17 +80,6 @@ class ActivityForm(_ActivityFields, RecordForm):
             "account", "contact", "body", "outcome", "done",
         ]  # fmt: skip
         labels = {"starts_at": "When / due", "duration_minutes": "Duration (minutes)"}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Name the linked records next to their ids, so nobody edits a number blind.
-        for name in ("account", "contact"):
-            obj = getattr(self.instance, name, None) if self.instance.pk else None
-            wanted = str(self.initial.get(name) or "")
-            if obj is None and wanted.isdigit() and len(wanted) < 19:
-                obj = self.fields[name].queryset.filter(pk=wanted).first()
-            if obj is not None:
-                self.fields[name].help_text = f"Now: {obj}"
 
 
 class QuickLogForm(_ActivityFields):
@@ -196,8 +176,8 @@ class ActivityFilterSet(RecordFilterSet):
     due_to = django_filters.DateFilter(
         method="filter_due_to", label="When to", widget=forms.DateInput(attrs={"type": "date"})
     )
-    account = IdFilter(field_name="account_id", label="Account id")
-    contact = IdFilter(field_name="contact_id", label="Contact id")
+    account = RecordIdFilter(Account, field_name="account_id", label=_("Account"))
+    contact = RecordIdFilter(Contact, field_name="contact_id", label=_("Contact"))
 
     class Meta:
         model = Activity

@@ -23,6 +23,9 @@ class AccountSearch(search.Provider):
     def describe(self, obj):
         return " · ".join(v for v in (obj.industry, obj.billing_city, obj.email) if v)
 
+    def pickable(self, user):
+        return _not_merged(self.visible(user))
+
 
 class ContactSearch(search.Provider):
     key = "contacts"
@@ -55,6 +58,14 @@ class ContactSearch(search.Provider):
     def describe(self, obj):
         account = obj.account.name if obj.account_id else ""
         return " · ".join(v for v in (obj.title, account, obj.email) if v)
+
+    def pickable(self, user):
+        return _not_merged(self.visible(user))
+
+
+def _not_merged(queryset):
+    """A merged record lives on in the one it was merged into: nothing new links to it."""
+    return None if queryset is None else queryset.filter(merged_into__isnull=True)
 
 
 search.register(AccountSearch())

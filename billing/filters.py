@@ -2,8 +2,10 @@ import django_filters
 from django import forms
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, RecordFilterSet, owner_filter, team_filter
+from accounts.models import Account
+from core.filters import RecordFilterSet, RecordIdFilter, owner_filter, team_filter
 
 from .models import Invoice, Order
 
@@ -13,7 +15,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class OrderFilterSet(RecordFilterSet):
     search_fields = ("number", "account__name")
     status = django_filters.ChoiceFilter(choices=Order.Status.choices)
-    account = IdFilter(field_name="account_id", label="Account id")
+    account = RecordIdFilter(Account, field_name="account_id", label=_("Account"))
     ordered_after = django_filters.DateFilter(
         field_name="ordered_on", lookup_expr="gte", label="Ordered from", widget=DATE
     )
@@ -43,7 +45,7 @@ class InvoiceFilterSet(RecordFilterSet):
         method="filter_overdue", label="Overdue", widget=django_filters.widgets.BooleanWidget
     )
     currency = django_filters.CharFilter(max_length=3, label="Currency", method="filter_currency")
-    account = IdFilter(field_name="account_id", label="Account id")
+    account = RecordIdFilter(Account, field_name="account_id", label=_("Account"))
     issued_after = django_filters.DateFilter(
         field_name="issued_on", lookup_expr="gte", label="Issued from", widget=DATE
     )

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import Q
 
 from core import search
+from core.forms import RecordPicker
 from users.models import Team, User
 
 
@@ -55,3 +56,20 @@ class IdFilter(django_filters.NumberFilter):
 
     def get_max_validator(self):
         return MaxValueValidator(2**63 - 1)
+
+
+class RecordIdFilter(IdFilter):
+    """A record's id, chosen with a record picker (``core.forms.RecordPicker``) instead of typed:
+    it filters by the id like ``IdFilter`` (the list holds only rows the user may read), and the
+    picker names the chosen record and finds others by name among those the user may read."""
+
+    def __init__(self, model, *args, **kwargs):
+        kwargs.setdefault("widget", RecordPicker(model))
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        request = getattr(self.parent, "request", None)
+        field.widget.limit_to(getattr(request, "user", None))
+        return field

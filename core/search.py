@@ -300,6 +300,11 @@ class Provider:
             return None
         return model.objects.select_related(*self.select_related).visible_to(user)
 
+    def pickable(self, user):
+        """The rows a record picker (``core.forms.RecordChoiceField``) offers and accepts: the
+        visible ones, less those no new link should point at (e.g. merged records)."""
+        return self.visible(user)
+
     def title(self, obj) -> str:
         return str(obj)
 
@@ -320,6 +325,10 @@ def register(provider: Provider) -> Provider:
 
 def providers() -> list[Provider]:
     return sorted(_providers.values(), key=lambda p: (p.order, p.key))
+
+
+def provider_by_key(key: str) -> Provider | None:
+    return _providers.get(key)
 
 
 def provider_for(model) -> Provider | None:

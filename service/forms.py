@@ -1,9 +1,15 @@
-from core.forms import RecordForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Contact
+from core.forms import RecordChoiceField, RecordForm
 
 from .models import Ticket
 
 
 class TicketForm(RecordForm):
+    account = RecordChoiceField(Account, required=False, label=_("Account"))
+    contact = RecordChoiceField(Contact, required=False, label=_("Contact"))
+
     class Meta:
         model = Ticket
         fields = ["subject", "description", "account", "contact", "status", "priority", "channel",
@@ -17,4 +23,3 @@ class TicketForm(RecordForm):
         self.fields["assignee"].queryset = User.objects.filter(
             is_active=True, role__in=SUPPORT_ROLES
         )
-        self.fields["account"].queryset = self.fields["account"].queryset.only("pk", "name")

@@ -1,9 +1,13 @@
-"""The search box on every page (an htmx dropdown) and the full results page."""
+"""The search box on every page (an htmx dropdown), the full results page and the record
+pickers' matches."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from core import search
+from core.forms import PICK_ROWS
 
 
 def _results(request, per_group):
@@ -27,3 +31,28 @@ def results_page(request):
 def suggest(request):
     """``/search/suggest/?q=``: the dropdown while typing, top 5 per kind."""
     return render(request, "search/_dropdown.html", _results(request, per_group=search.GROUP_SIZE))
+
+
+@login_required
+@require_GET
+def pick(request, kind):
+    """``/search/pick/<kind>/?q=``: at most ``PICK_ROWS`` records of one kind for a record
+    picker (``core.forms.RecordPicker``), as JSON, by the search box's matching and only among
+    the rows the picker accepts from this user. ``#123`` (or ``123``) also finds record 123."""
+    provider = search.provider_by_key(kind)
+    queryset = provider.pickable(request.user) if provider is not None else None
+    if queryset is None:
+        raise Http404
+    query = search.parse(request.GET.get("q"))
+    rows = []
+    if query:
+        if query.number:
+            rows = list(queryset.filter(pk=query.number))
+        with search.thresholds():
+            matches = provider.filter(queryset, query).exclude(pk__in=[o.pk for o in rows])
+            rows += list(matches[: PICK_ROWS - len(rows)])
+    results = [
+        {"value": obj.pk, "text": provider.title(obj), "description": provider.describe(obj)}
+        for obj in rows
+    ]
+    return JsonResponse({"results": results})

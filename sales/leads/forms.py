@@ -7,10 +7,11 @@ import datetime
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import SectionedForm
 from accounts.models import Account, Contact
-from core.forms import OwnerTeamBulkEditForm
+from core.forms import OwnerTeamBulkEditForm, RecordChoiceField, limit_record_fields
 
 from ..models import Lead, Pipeline
 from . import duplicates
@@ -122,9 +123,6 @@ class StatusForm(forms.Form):
         return data
 
 
-_MAX_ID = 2**63 - 1
-
-
 def currency_choices() -> list[tuple[str, str]]:
     """The base currency and the catalog's active ones (a deal needs a rate to the base)."""
     from catalog.models import Currency
@@ -138,8 +136,11 @@ class ConvertForm(forms.Form):
     """Existing or new account and contact, and optionally an opportunity."""
 
     account_choice = forms.ChoiceField(widget=forms.RadioSelect, label="Account")
-    account_id = forms.IntegerField(
-        required=False, min_value=1, max_value=_MAX_ID, label="Or another account (id)"
+    account_id = RecordChoiceField(
+        Account,
+        required=False,
+        label=_("Or another account"),
+        error_messages={"invalid_choice": _("There is no account with this id.")},
     )
     contact_choice = forms.ChoiceField(widget=forms.RadioSelect, label="Contact")
     create_opportunity = forms.BooleanField(required=False, initial=True,
@@ -152,9 +153,10 @@ class ConvertForm(forms.Form):
     )
     pipeline = forms.ModelChoiceField(queryset=Pipeline.objects.none(), required=False)
 
-    def __init__(self, *args, lead: Lead, accounts, contacts, **kwargs):
+    def __init__(self, *args, lead: Lead, accounts, contacts, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead = lead
+        limit_record_fields(self, user)
         new_name = lead.company or lead.full_name
         self.fields["account_choice"].choices = [("new", f"Create a new account “{new_name}”")] + [
             (
@@ -181,11 +183,7 @@ class ConvertForm(forms.Form):
         data = super().clean()
         account = None
         if data.get("account_id"):
-            account = Account.objects.filter(
-                pk=data["account_id"], merged_into__isnull=True
-            ).first()
-            if account is None:
-                self.add_error("account_id", "There is no account with this id.")
+            account = data["account_id"]
         elif data.get("account_choice") not in (None, "new"):
             account = Account.objects.filter(pk=data["account_choice"]).first()
         data["account"] = account

@@ -276,7 +276,7 @@ def convert_view(request, pk):
         return HttpResponseRedirect(lead.get_absolute_url())
     accounts, contacts = _suggestions(lead)
     data = request.POST if request.method == "POST" else None
-    form = ConvertForm(data, lead=lead, accounts=accounts, contacts=contacts)
+    form = ConvertForm(data, lead=lead, accounts=accounts, contacts=contacts, user=request.user)
     if data is not None and form.is_valid():
         d = form.cleaned_data
         try:

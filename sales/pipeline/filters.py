@@ -3,8 +3,10 @@ of the opportunity row."""
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, RecordFilterSet, owner_filter, team_filter
+from accounts.models import Account
+from core.filters import RecordFilterSet, RecordIdFilter, owner_filter, team_filter
 
 from ..models import Opportunity, Pipeline, Stage
 from .forms import StageChoiceField
@@ -62,7 +64,7 @@ class OpportunityFilterSet(RecordFilterSet):
     stale = django_filters.ChoiceFilter(
         choices=STALE_CHOICES, method="filter_stale", label="Needs attention", empty_label="Any"
     )
-    account = IdFilter(field_name="account_id", label="Account id")
+    account = RecordIdFilter(Account, field_name="account_id", label=_("Account"))
 
     class Meta:
         model = Opportunity

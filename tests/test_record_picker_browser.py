@@ -1,0 +1,39 @@
+"""The record picker in a real Chromium: type part of an account's name in the contact form,
+choose the match with the keyboard (a combobox with a listbox), save, and the contact shows
+the account."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Contact
+
+from .factories import AccountFactory
+from .test_pipeline_browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_pick_an_account_with_the_keyboard_in_the_contact_form(live_server, page, org):
+    account = AccountFactory(name="Quasar Optics", billing_city="Turin")
+    AccountFactory(name="Pulsar Lenses")
+    log_in(page, live_server.url, org.rep, "/contacts/add/")
+    page.locator("#id_last_name").fill("Keyboard")
+
+    combobox = page.get_by_role("combobox", name="Account")
+    combobox.press_sequentially("quas", delay=50)
+    listbox = page.get_by_role("listbox")
+    option = listbox.get_by_role("option", name=re.compile("Quasar Optics"))
+    expect(option).to_be_visible()
+    expect(listbox.get_by_role("option", name=re.compile("Pulsar"))).to_have_count(0)
+    expect(option).to_contain_text("Turin")  # the provider's description
+    combobox.press("ArrowDown")
+    expect(combobox).to_have_attribute("aria-activedescendant", re.compile(".+"))
+    combobox.press("Enter")
+    expect(page.locator("select#id_account")).to_have_value(str(account.pk))
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Keyboard")
+    expect(page.get_by_role("link", name="Quasar Optics").first).to_be_visible()
+    assert Contact.objects.get(last_name="Keyboard").account == account
