@@ -39,6 +39,7 @@ class ContactSearch(search.Provider):
     phones = search.phone_digits("phone", "mobile")  # contact_phone_trgm
     tiebreak = ("last_name", "first_name", "pk")
     select_related = ("account",)
+    narrowed_by = ("account",)
 
     def email_condition(self, queryset, query):
         # The primary e-mail or a further one (contactpoint_value_idx on lower(value)), as one

@@ -34,9 +34,12 @@ class RecordPicker(forms.Select):
     typing. Keyboard and screen reader: a combobox with a listbox of options.
     """
 
-    def __init__(self, model=None, attrs=None):
+    def __init__(self, model=None, attrs=None, *, narrowed_by: str = ""):
         super().__init__(attrs)
         self.model = model
+        # The form field (named like the model's foreign key, in ``Provider.narrowed_by``)
+        # whose value narrows the matches: the deal form's contacts of its account.
+        self.narrowed_by = narrowed_by
         self.queryset = None  # set by limit_to(); a ModelChoiceField's own queryset otherwise
 
     def limit_to(self, user):
@@ -59,6 +62,8 @@ class RecordPicker(forms.Select):
             "data-no-results": _("No matches you may choose"),
             "data-type-more": _("Type at least %(n)s characters") % {"n": search.MIN_LENGTH},
         })  # fmt: skip
+        if self.narrowed_by:
+            context["widget"]["attrs"]["data-picker-narrow"] = self.narrowed_by
         return context
 
     def optgroups(self, name, value, attrs=None):

@@ -180,6 +180,9 @@ class Provider:
     phones: models.Expression | None = None  # phone_digits(...) (a trigram index on it)
     tiebreak: tuple[str, ...] = ("pk",)
     select_related: tuple[str, ...] = ()
+    # Foreign keys a record picker may narrow its matches by (``?account=5``: that account's
+    # rows, listed in ``tiebreak`` order before anything is typed).
+    narrowed_by: tuple[str, ...] = ()
 
     # -- matching (used by the search box and by list pages' ``q``) ---------------------------
     def extra_conditions(self, query: Query) -> list[Q]:

@@ -67,10 +67,11 @@ def test_create_with_the_stage_default_probability(client, org, records):
     page = client.get(reverse("sales:opportunity_add") + f"?account={records.account.pk}")
     assert page.status_code == 200
     html = page.content.decode()
-    assert records.account.name in html  # the picker names the account
-    assert (
-        "<option" not in html.split('name="account_search"')[0].split('data-picker="account"')[-1]
-    )
+    # the record picker holds the account, named, and no other option
+    picker = html.split('name="account"')[1].split("</select>")[0]
+    account = records.account
+    assert f'<option value="{account.pk}" selected>{account.name}</option>' in picker
+    assert picker.count("<option") == 2  # and the empty choice
 
     data = form_data(account=records.account.pk, owner=org.rep.pk, team=org.team.pk,
                      new_competitors="Initech, Globex")  # fmt: skip
@@ -177,21 +178,24 @@ def test_contact_must_belong_to_the_account(client, org, deal, records):
 
 
 def test_account_and_contact_pickers_search_a_few_rows(client, org, records):
-    AccountFactory(name="Zebra Logistics")
+    """The deal form's pickers are the record pickers (core:search_pick); the contact's is
+    narrowed by the chosen account: its contacts before anything is typed."""
+    zebra = AccountFactory(name="Zebra Logistics")
     contact = ContactFactory(account=records.account, first_name="Greta", last_name="Zimmer")
+    ContactFactory(account=zebra, first_name="Greta", last_name="Zimmerman")
     client.force_login(org.rep)
-    url = reverse("sales:opportunity_lookup")
+    html = client.get(reverse("sales:opportunity_add")).content.decode()
+    assert 'data-record-picker="contacts"' in html and 'data-picker-narrow="account"' in html
 
-    accounts = client.get(url, {"kind": "account", "account_search": "zebra"}).content.decode()
-    assert "Zebra Logistics" in accounts and "data-pick-id" in accounts
+    def picked(kind, **params):
+        url = reverse("core:search_pick", args=[kind])
+        return [row["value"] for row in client.get(url, params).json()["results"]]
 
-    contacts = client.get(
-        url, {"kind": "contact", "contact_search": "zim", "account": records.account.pk}
-    ).content.decode()
-    assert f'data-pick-id="{contact.pk}"' in contacts
-
-    client.force_login(org.marketing)
-    assert client.get(url, {"kind": "account", "account_search": "zebra"}).status_code == 403
+    assert picked("accounts", q="zebra") == [zebra.pk]
+    assert picked("contacts", q="zim", account=records.account.pk) == [contact.pk]
+    assert picked("contacts", q="", account=records.account.pk) == [
+        c.pk for c in records.account.contacts.order_by("last_name", "first_name", "pk")
+    ]
 
 
 # -- list ----------------------------------------------------------------------------------------

@@ -38,14 +38,24 @@ def suggest(request):
 def pick(request, kind):
     """``/search/pick/<kind>/?q=``: at most ``PICK_ROWS`` records of one kind for a record
     picker (``core.forms.RecordPicker``), as JSON, by the search box's matching and only among
-    the rows the picker accepts from this user. ``#123`` (or ``123``) also finds record 123."""
+    the rows the picker accepts from this user. ``#123`` (or ``123``) also finds record 123;
+    ``?account=5`` (a provider's ``narrowed_by``) keeps that account's rows, all of them (the
+    first ``PICK_ROWS``) before anything is typed."""
     provider = search.provider_by_key(kind)
     queryset = provider.pickable(request.user) if provider is not None else None
     if queryset is None:
         raise Http404
+    narrowed = False
+    for name in provider.narrowed_by:
+        value = (request.GET.get(name) or "").strip()
+        if value.isdigit() and len(value) <= 18:
+            queryset = queryset.filter(**{f"{name}_id": int(value)})
+            narrowed = True
     query = search.parse(request.GET.get("q"))
     rows = []
-    if query:
+    if not query and narrowed:
+        rows = list(queryset.order_by(*provider.tiebreak)[:PICK_ROWS])
+    elif query:
         if query.number:
             rows = list(queryset.filter(pk=query.number))
         with search.thresholds():

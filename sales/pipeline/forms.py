@@ -7,12 +7,11 @@ import datetime
 
 from django import forms
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
-from core.forms import OwnerTeamBulkEditForm, RecordForm
+from core.forms import OwnerTeamBulkEditForm, RecordChoiceField, RecordForm, RecordPicker
 from users.models import Role, Team, User
 
 from ..models import Competitor, Opportunity, Stage
@@ -21,25 +20,6 @@ from .selectors import month_range
 
 SALES_PEOPLE = (Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN)
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class PickerWidget(forms.Widget):
-    """An id in a hidden input, chosen from an htmx search box (``sales:opportunity_lookup``):
-    200,000 accounts are never rendered into a <select>."""
-
-    template_name = "sales/pipeline/_picker.html"
-
-    def __init__(self, kind: str, attrs=None):
-        super().__init__(attrs)
-        self.kind = kind
-        self.label = ""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        context = self.get_context(name, value, attrs)
-        context["widget"].update(
-            kind=self.kind, label=self.label, lookup_url=reverse("sales:opportunity_lookup")
-        )
-        return render_to_string(self.template_name, context)
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -64,14 +44,12 @@ def _end_of_next_month() -> datetime.date:
 
 class OpportunityForm(RecordForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-    account = forms.ModelChoiceField(
-        queryset=Account.objects.all(), required=False, widget=PickerWidget("account")
-    )
-    contact = forms.ModelChoiceField(
-        queryset=Contact.objects.select_related("account"),
+    account = RecordChoiceField(Account, required=False, label=_("Account"))
+    contact = RecordChoiceField(
+        Contact,
         required=False,
-        widget=PickerWidget("contact"),
-        label="Primary contact",
+        widget=RecordPicker(Contact, narrowed_by="account"),
+        label=_("Primary contact"),
     )
     stage = StageChoiceField(queryset=Stage.objects.select_related("pipeline"))
     amount = forms.DecimalField(
@@ -162,25 +140,10 @@ class OpportunityForm(RecordForm):
             self.fields["campaign"].queryset = self.fields["campaign"].queryset.order_by("name")
         self.fields["close_reason"].help_text = "Required when the deal is lost."
         self.fields["probability"].widget.attrs["placeholder"] = "The stage's default"
-        for name in ("account", "contact"):
-            self.fields[name].widget.label = self._picked_label(name)
 
     @staticmethod
     def _default_stage():
         return services.first_open_stage(services.default_pipeline())
-
-    def _picked_label(self, name) -> str:
-        value = self.data.get(name) if self.is_bound else self.initial.get(name)
-        if value in (None, "") and self.instance.pk:
-            obj = getattr(self.instance, name)
-            return str(obj) if obj else ""
-        if isinstance(value, Account | Contact):
-            return str(value)
-        value = str(value or "").strip()
-        if not value.isdigit() or len(value) > 18:
-            return ""
-        obj = self.fields[name].queryset.filter(pk=value).first()
-        return str(obj) if obj else ""
 
     def clean_currency(self):
         try:

@@ -4,7 +4,6 @@ from . import board, pipelines, views
 
 urlpatterns = [
     path("opportunities/", include(views.OpportunityViews.urls())),
-    path("opportunities/lookup/", views.opportunity_lookup, name="opportunity_lookup"),
     path("opportunities/<int:pk>/move/", board.opportunity_move, name="opportunity_move"),
     path("opportunities/<int:pk>/close/", views.opportunity_close, name="opportunity_close"),
     path(

@@ -1,5 +1,5 @@
 """Opportunity pages: list, detail, create/edit (optimistic lock), delete, bulk edit, CSV
-export, won/lost, activities logged on the deal and the account/contact pickers."""
+export, won/lost and activities logged on the deal."""
 
 from __future__ import annotations
 
@@ -8,19 +8,18 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms_activities import LOGGED_KINDS, QuickLogForm
-from accounts.models import Account, Activity, Contact
+from accounts.models import Activity
 from accounts.services import activity_save
-from core import access, search
+from core import access
 from core.access import Action
 from core.views.generic import ObjectEditView, RecordViews, safe_return_url
 
@@ -31,7 +30,6 @@ from .forms import CloseForm, OpportunityBulkEditForm, OpportunityForm
 from .services import StaleRecord
 from .tables import OpportunityTable
 
-LOOKUP_ROWS = 8
 ACTIVITIES_SHOWN = 20
 
 
@@ -281,48 +279,3 @@ def opportunity_log_activity(request, pk):
 
 def _errors_text(form) -> str:
     return " ".join(f"{e}" for errors in form.errors.values() for e in errors)
-
-
-# -- account and contact pickers (htmx) ---------------------------------------------------------
-
-
-@login_required
-@require_GET
-def opportunity_lookup(request):
-    """``?kind=account&account_search=acme`` (or ``kind=contact``, narrowed to ``account``):
-    a few matches for the pickers of the opportunity form."""
-    if not Opportunity.access.can_add(request.user):
-        raise PermissionDenied
-    kind = "contact" if request.GET.get("kind") == "contact" else "account"
-    text = (request.GET.get(f"{kind}_search") or "")[: search.MAX_LENGTH]
-    query = search.parse(text)
-    rows = []
-    if kind == "account" and query:
-        provider = search.provider_for(Account)
-        with search.thresholds():
-            rows = list(provider.filter(Account.objects.all(), query)[:LOOKUP_ROWS])
-    elif kind == "contact":
-        account = (request.GET.get("account") or "").strip()
-        contacts = Contact.objects.select_related("account")
-        if account.isdigit() and len(account) < 19:
-            contacts = contacts.filter(account_id=account)
-            words = text.split()
-            for word in words[:3]:
-                contacts = contacts.filter(
-                    Q(first_name__icontains=word) | Q(last_name__icontains=word)
-                )
-            rows = list(contacts.order_by("last_name", "first_name")[:LOOKUP_ROWS])
-        elif query:
-            provider = search.provider_for(Contact)
-            with search.thresholds():
-                rows = list(provider.filter(contacts, query)[:LOOKUP_ROWS])
-    hits = [(obj.pk, str(obj), _describe(obj)) for obj in rows]
-    return render(
-        request, "sales/pipeline/_lookup_results.html", {"kind": kind, "hits": hits, "query": query}
-    )
-
-
-def _describe(obj) -> str:
-    if isinstance(obj, Contact):
-        return obj.account.name if obj.account_id else ""
-    return " · ".join(v for v in (obj.industry, obj.billing_country) if v)

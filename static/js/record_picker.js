@@ -1,15 +1,21 @@
 // Record pickers (core.forms.RecordPicker): a <select> that holds only the chosen record.
 // Tom Select turns it into a combobox (arrow keys, Enter, Escape; listbox and option roles)
-// that asks the select's data-picker-url (core:search_pick) for matches while typing.
+// that asks the select's data-picker-url (core:search_pick) for matches while typing. A picker
+// narrowed by another field of its form (data-picker-narrow="account": the contact picker of
+// the deal form) sends that field's value and lists its rows on focus, before any typing.
 (() => {
   const escapeHtml = (text) =>
     String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
   const setUp = (select) => {
     if (select.tomselect || !window.TomSelect) return;
-    const { pickerUrl, minLength, placeholder, noResults, typeMore } = select.dataset;
+    const { pickerUrl, minLength, placeholder, noResults, typeMore, pickerNarrow } = select.dataset;
     const min = Number(minLength || 2);
-    new window.TomSelect(select, {
+    const narrowing = () => {
+      const field = pickerNarrow && select.form && select.form.elements[pickerNarrow];
+      return field && field.value ? field.value : "";
+    };
+    const picker = new window.TomSelect(select, {
       valueField: "value",
       labelField: "text",
       searchField: [],
@@ -20,9 +26,14 @@
       plugins: select.required ? [] : ["clear_button"],
       // The server ranks the matches; keep its order and show only its latest answer.
       score: () => () => 1,
-      shouldLoad: (query) => query.trim().length >= min,
+      shouldLoad: (query) => query.trim().length >= min || narrowing() !== "",
+      onFocus() {
+        if (narrowing()) this.load(this.lastValue || "");
+      },
       load(query, callback) {
-        const url = `${pickerUrl}?${new URLSearchParams({ q: query })}`;
+        const params = new URLSearchParams({ q: query });
+        if (narrowing()) params.set(pickerNarrow, narrowing());
+        const url = `${pickerUrl}?${params}`;
         fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
           .then((response) => (response.ok ? response.json() : { results: [] }))
           .then((data) => {
@@ -41,10 +52,16 @@
         item: (item) => `<div>${escapeHtml(item.text)}</div>`,
         no_results: (data) =>
           `<div class="no-results">${escapeHtml(
-            data.input.trim().length < min ? typeMore : noResults,
+            data.input.trim().length < min && !narrowing() ? typeMore : noResults,
           )}</div>`,
       },
     });
+    if (pickerNarrow && select.form) {
+      // Another account: the rows listed for the previous one are not this one's.
+      select.form.addEventListener("change", (event) => {
+        if (event.target.name === pickerNarrow) picker.clearOptions();
+      });
+    }
   };
 
   const setUpAll = (root) => {
