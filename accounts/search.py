@@ -61,7 +61,9 @@ class ContactSearch(search.Provider):
         return " · ".join(v for v in (obj.title, account, obj.email) if v)
 
     def pickable(self, user):
-        return _not_merged(self.visible(user))
+        # An erased person (GDPR) is kept as an empty shell for the records that point at it.
+        queryset = _not_merged(self.visible(user))
+        return None if queryset is None else queryset.filter(erased_at__isnull=True)
 
 
 def _not_merged(queryset):

@@ -10,6 +10,7 @@ filter of the order, invoice, opportunity and activity lists.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Account, Contact
 from core.forms import PICK_ROWS
@@ -144,6 +145,20 @@ def test_the_ticket_form_picks_account_and_contact(client, org):
     assert response.status_code == 302, response.content.decode()[:2000]
     ticket = Ticket.objects.get(subject="Printer on fire")
     assert (ticket.account, ticket.contact) == (account, contact)
+
+
+def test_an_erased_contact_is_neither_offered_nor_accepted(client, org):
+    account = AccountFactory(name="Privacy Ltd")
+    erased = ContactFactory(account=account, last_name="Forgotten", erased_at=timezone.now())
+    from service.forms import TicketForm
+
+    client.force_login(org.agent)
+    assert picked(client, "contacts", "forgotten") == []
+    data = form_data(TicketForm, user=org.agent, subject="About someone", queue=org.queue.pk,
+                     account=account.pk, contact=erased.pk)  # fmt: skip
+    response = client.post(reverse("service:ticket_add"), data)
+    assert response.status_code == 400
+    assert not Ticket.objects.filter(subject="About someone").exists()
 
 
 def test_lead_conversion_into_another_account_by_picker(client, org):
