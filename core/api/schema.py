@@ -116,7 +116,9 @@ class AutoSchema(openapi.AutoSchema):
             for validator in filter_.field.validators:
                 for validator_class, keyword in _LIMITS:
                     if isinstance(validator, validator_class):
-                        checked[keyword] = validator.limit_value
+                        strictest = max if keyword.startswith("min") else min
+                        value = validator.limit_value
+                        checked[keyword] = strictest(checked.get(keyword, value), value)
             for _validator_class, keyword in _LIMITS:  # only the limits the filter checks
                 limits.pop(keyword, None)
             limits.update(checked)
