@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import CommandError
 from django.db import connection, models, transaction
+from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from accounts.scale_vocabulary import (
@@ -125,7 +126,7 @@ class SalesScaleData(ExtrasMixin):
         self.stdout = stdout
         self.rng = random.Random(seed)
         self.now = time.time()
-        self.today = dt.date.today()
+        self.today = timezone.localdate()
 
     def generate(self, *, opportunities: int, board_open: int, leads: int, quote_lines: int):
         with transaction.atomic():

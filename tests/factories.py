@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Account, Contact
@@ -110,7 +111,7 @@ class OpportunityFactory(DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     amount = Decimal("1000.00")
     currency = "USD"
-    close_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+    close_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -170,7 +171,7 @@ class QuotaFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     period = "quarter"
-    start = factory.LazyFunction(lambda: _quarter_start(datetime.date.today()))
+    start = factory.LazyFunction(lambda: _quarter_start(timezone.localdate()))
     amount = Decimal("10000.00")
     currency = "USD"
 
@@ -246,7 +247,7 @@ def make_opportunities(count, *, stage=None, start=0, **fields):
             "name": f"Bulk deal {i:05}",
             "amount": Decimal("100.00"),
             "currency": "USD",
-            "close_date": datetime.date.today() + datetime.timedelta(days=30),
+            "close_date": timezone.localdate() + datetime.timedelta(days=30),
             **{k: (v(i) if callable(v) else v) for k, v in fields.items()},
         }
         rows.append(
@@ -272,7 +273,7 @@ class OrderFactory(DjangoModelFactory):
 
     number = factory.Sequence(lambda n: f"SO-T{n:05d}")
     account = factory.SubFactory(AccountFactory)
-    ordered_on = factory.LazyFunction(datetime.date.today)
+    ordered_on = factory.LazyFunction(timezone.localdate)
     currency = "EUR"
     total = Decimal("1200.00")
 
@@ -290,6 +291,6 @@ def make_invoice(account, amount="100.00", *, currency="EUR", ago=0, terms=30, b
 
     return invoice_create(
         account=account, currency=currency, by=by, due_in_days=terms,
-        issued_on=datetime.date.today() - datetime.timedelta(days=ago),
+        issued_on=timezone.localdate() - datetime.timedelta(days=ago),
         lines=[{"description": "Work", "quantity": "1", "unit_price": amount}],
     )  # fmt: skip

@@ -17,11 +17,10 @@ from billing.selectors import ledger_page, summary
 
 from .factories import AccountFactory, CurrencyFactory
 
-TODAY = timezone.localdate()
-
 
 def days(n):
-    return TODAY - datetime.timedelta(days=n)
+    """n days before today, read when the test runs (never at import: the clock may move)."""
+    return timezone.localdate() - datetime.timedelta(days=n)
 
 
 def invoice(account, amount, *, currency="EUR", ago=0, terms=30, by=None, tax="0"):
@@ -163,7 +162,7 @@ def test_currency_rules(org, account):
         services.payment_record(account=other, invoice=inv, amount="10", by=org.admin)
     with pytest.raises(ValidationError, match="cannot be in the future"):
         services.payment_record(account=account, invoice=inv, amount="10", by=org.admin,
-                                received_on=TODAY + datetime.timedelta(days=1))  # fmt: skip
+                                received_on=days(-1))  # fmt: skip
     with pytest.raises(ValidationError, match="Payment terms"):
         invoice(account, "10.00", terms=400)
     assert Invoice.objects.count() == 1

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import TimelineEntry
 from billing.models import Order
@@ -24,7 +25,7 @@ def make_quote(*, owner, team, account=None, lines=2, currency="USD"):
         opportunity=opp,
         account=None,  # the order takes the opportunity's account then
         currency=currency,
-        valid_until=datetime.date.today() + datetime.timedelta(days=30),
+        valid_until=timezone.localdate() + datetime.timedelta(days=30),
         owner=owner,
         team=team,
         status=Quote.Status.ACCEPTED,

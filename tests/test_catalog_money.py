@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from catalog import money
 from catalog.models import ExchangeRate
@@ -67,7 +68,7 @@ def test_display():
 @pytest.fixture
 def rates(db, settings):
     settings.CRM_BASE_CURRENCY = "USD"
-    today = datetime.date.today()
+    today = timezone.localdate()
     CurrencyFactory(code="USD")
     eur = CurrencyFactory(code="EUR")
     CurrencyFactory(code="JPY", minor_units=0)

@@ -24,9 +24,16 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-Q0 = start_of(timezone.localdate(), QUARTER)  # this quarter
-Q1 = shift(Q0, QUARTER, 1)
-M0, M1, M2 = (shift(Q0, MONTH, i) for i in range(3))
+Q0 = Q1 = M0 = M1 = M2 = None  # this quarter, the next, this quarter's months: see below
+
+
+@pytest.fixture(autouse=True)
+def _this_quarter():
+    """Read when each test starts (the clock may have been moved), never at import."""
+    global Q0, Q1, M0, M1, M2
+    Q0 = start_of(timezone.localdate(), QUARTER)
+    Q1 = shift(Q0, QUARTER, 1)
+    M0, M1, M2 = (shift(Q0, MONTH, i) for i in range(3))
 
 
 def label(q):

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Account, Activity, Contact, TimelineEntry
 from marketing.models import CampaignMember
@@ -24,7 +25,11 @@ from .factories import (
 )
 
 API = "/api/v1"
-CLOSE = (datetime.date.today() + datetime.timedelta(days=40)).isoformat()
+
+
+def close_date() -> str:
+    """40 days ahead, read when the test runs (never at import: the clock may move)."""
+    return (timezone.localdate() + datetime.timedelta(days=40)).isoformat()
 
 
 @pytest.fixture
@@ -60,7 +65,7 @@ def page_post(client, lead, **changes):
         "opportunity_name": "Cobol Systems: 40 seats",
         "amount": "12500.50",
         "currency": "EUR",
-        "close_date": CLOSE,
+        "close_date": close_date(),
     }
     data.update(changes)
     return client.post(reverse("sales:lead_convert", args=[lead.pk]), data)
@@ -191,7 +196,7 @@ def test_converting_twice_is_impossible(client, org, lead):
             lead=stale,
             by=org.rep,
             create_opportunity=True,
-            opportunity_data={"name": "X", "close_date": CLOSE},
+            opportunity_data={"name": "X", "close_date": close_date()},
         )
     assert counts == (Account.objects.count(), Contact.objects.count(), Opportunity.objects.count())
 
@@ -251,7 +256,7 @@ def test_access_to_conversion(client, org, lead):
 def test_api_convert(org, lead):
     c = client_for(org.rep)
     path = f"{API}/leads/{lead.pk}/convert/"
-    body = {"opportunity": {"name": "API deal", "amount": "99.90", "close_date": CLOSE}}
+    body = {"opportunity": {"name": "API deal", "amount": "99.90", "close_date": close_date()}}
 
     response = send(c, "post", path, body)
 
@@ -271,11 +276,13 @@ def test_api_convert(org, lead):
         ({"account": 999999}, "account"),
         ({"contact": "x"}, "contact"),
         ({"opportunity": {"name": "X", "close_date": "soon"}}, "opportunity"),
-        ({"opportunity": {"name": "X", "close_date": CLOSE, "amount": "-1"}}, "opportunity"),
-        ({"opportunity": {"name": "X", "close_date": CLOSE, "currency": "EURO"}}, "opportunity"),
+        ({"opportunity": {"name": "X", "close_date": "CLOSE", "amount": "-1"}}, "opportunity"),
+        ({"opportunity": {"name": "X", "close_date": "CLOSE", "currency": "EURO"}}, "opportunity"),
     ],
 )
 def test_api_convert_validation_errors(org, lead, body, field):
+    if body.get("opportunity", {}).get("close_date") == "CLOSE":  # a valid date, read now
+        body = {"opportunity": {**body["opportunity"], "close_date": close_date()}}
     response = send(client_for(org.rep), "post", f"{API}/leads/{lead.pk}/convert/", body)
     assert field in json_error(response, 400)
     lead.refresh_from_db()

@@ -7,6 +7,7 @@ import datetime
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import SectionedForm
@@ -177,7 +178,7 @@ class ConvertForm(forms.Form):
         self.fields["currency"].initial = lead.budget_currency or settings.CRM_BASE_CURRENCY
         self.fields["amount"].initial = lead.budget
         self.fields["opportunity_name"].initial = f"{new_name}: new business"
-        self.fields["close_date"].initial = datetime.date.today() + datetime.timedelta(days=30)
+        self.fields["close_date"].initial = timezone.localdate() + datetime.timedelta(days=30)
 
     def clean(self):
         data = super().clean()
