@@ -237,3 +237,40 @@ def test_the_conversion_page_renders_a_bounded_select_with_many_accounts(client,
     client.force_login(org.rep)
     selects = picker_selects(client, reverse("sales:lead_convert", args=[lead.pk]))
     assert selects == {"account_id": 1}
+
+
+# -- query budget ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "narrow"), [("accounts", False), ("contacts", True)])
+def test_pick_runs_the_same_few_queries_with_many_matches(client, org, kind, narrow):
+    """Budget ``core:search_pick`` in query_counts.json (6): session, user, the threshold's
+    transaction (savepoint, set_config, release) and one query for the matches — not one more
+    per row (the contacts' accounts are joined for their description)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .test_query_budgets import BUDGETS
+
+    holder = AccountFactory(name="Budget holder")
+
+    def add(start, count):
+        accounts = Account.objects.bulk_create(
+            Account(name=f"Budget {i:03}") for i in range(start, start + count)
+        )
+        Contact.objects.bulk_create(Contact(first_name="Ann", last_name=f"Budget{i:03}",
+                                            account=holder if narrow else a)
+                                    for i, a in enumerate(accounts, start))  # fmt: skip
+
+    params = {"q": "budget", **({"account": holder.pk} if narrow else {})}
+    url = reverse("core:search_pick", args=[kind])
+    client.force_login(org.rep)
+    counts = []
+    for start, count in ((0, 3), (3, 40)):
+        add(start, count)
+        client.get(url, params)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, params).status_code == 200
+        counts.append(len(queries))
+    sql = "\n".join(q["sql"][:200] for q in queries.captured_queries)
+    assert counts[0] == counts[1] <= BUDGETS["core:search_pick"], f"{counts}\n{sql}"
