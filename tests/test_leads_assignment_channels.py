@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from sales.leads.forms import LeadForm
 from sales.leads.public import form_token
-from sales.models import AssignmentLog, Lead, Opportunity
+from sales.models import AssignmentLog, AssignmentRule, Lead, Opportunity
 from users.models import TeamMembership
 
 from .api_helpers import client_for, send
@@ -70,6 +70,17 @@ def test_the_note_says_why_a_lead_waits_in_a_queue(central):
     assert note_of(lead) == (
         "Rule “Everything else (queue only)” matched (it has no conditions: every lead "
         "matches): the rule leaves its leads in Central's queue (no round-robin)"
+    )
+
+
+def test_the_note_says_what_no_rule_matched(central):
+    AssignmentRule.objects.filter(name="Everything else (queue only)").delete()
+
+    lead = from_web_form(region="", source="Spring fair")
+
+    assert (lead.team, lead.owner) == (None, None)
+    assert note_of(lead) == (
+        "No rule matched (country United States, source Spring fair): it waits unassigned"
     )
 
 

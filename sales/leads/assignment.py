@@ -212,12 +212,13 @@ def _notify(received: dict[int, list[Lead]], owners: dict[int, User]) -> None:
                    f"The assignment rules gave you {len(leads)} leads.", url)  # fmt: skip
 
 
-def assign_leads(leads, *, by=None) -> int:
+def assign_leads(leads, *, by=None, explain_unmatched: bool = False) -> int:
     """Apply the rules to the given leads that have no owner (and are not converted).
 
     ``leads``: Lead instances or ids. ``by``: who started the run (kept in the log's note; the
-    log's ``assigned_by`` stays empty, the rules assigned). Returns how many leads got a rep.
-    The caller's instances are updated in place.
+    log's ``assigned_by`` stays empty, the rules assigned). ``explain_unmatched``: log for a
+    lead no rule matched what it was checked on (new leads: once, not at every run over the
+    queue). Returns how many leads got a rep. The caller's instances are updated in place.
     """
     leads = list(leads)
     if leads and not isinstance(leads[0], Lead):
@@ -229,11 +230,24 @@ def assign_leads(leads, *, by=None) -> int:
     with transaction.atomic():
         rules = active_rules()
         for start in range(0, len(todo), CHUNK):
-            given += _assign_chunk(todo[start : start + CHUNK], rules, by)
+            given += _assign_chunk(todo[start : start + CHUNK], rules, by, explain_unmatched)
     return given
 
 
-def _assign_chunk(leads: list[Lead], rules: list[Rule], by) -> int:
+def _unmatched(lead: Lead, rules: list[Rule]) -> str:
+    if not rules:
+        return _("No assignment rule is active: it waits unassigned")
+    facts = [
+        _("country {value}").format(value=lead.country) if lead.country else "",
+        _("region {value}").format(value=lead.region) if lead.region else "",
+        _("source {value}").format(value=lead.source) if lead.source else "",
+        _("{count} employees").format(count=lead.employees) if lead.employees else "",
+    ]
+    checked = ", ".join(f for f in facts if f) or _("no country, region, source or size given")
+    return _("No rule matched ({checked}): it waits unassigned").format(checked=checked)
+
+
+def _assign_chunk(leads: list[Lead], rules: list[Rule], by, explain_unmatched=False) -> int:
     now = timezone.now()
     needs_products = any(r.products for r in rules)
     interests = _interests(leads) if needs_products else {}
@@ -252,6 +266,11 @@ def _assign_chunk(leads: list[Lead], rules: list[Rule], by) -> int:
     for lead in sorted(leads, key=lambda x: (x.created_at or now, x.pk)):
         rule = plan.get(lead.pk)
         if rule is None:
+            if explain_unmatched:
+                changed.append(lead)
+                rule_ids.append(None)
+                note_ids.append(notes.setdefault((_unmatched(lead, rules) + note_by)[:255],
+                                                 len(notes) + 1))  # fmt: skip
             continue
         owner = None
         team = rule.obj.team

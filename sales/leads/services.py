@@ -140,7 +140,7 @@ def lead_save(
             timeline.record(lead, f"Lead {lead} created{source}", by=by,
                             summary=lead.message[:500])  # fmt: skip
             if lead.owner_id is None and assign:
-                assign_leads([lead], by=by)
+                assign_leads([lead], by=by, explain_unmatched=True)
         else:
             title = _describe(lead, changes)
             if owner_changed:
@@ -185,7 +185,7 @@ def after_import(leads, *, by=None) -> int:
     and apply the assignment rules to it once. Returns how many leads got a rep."""
     leads = list(leads)
     scoring.score_leads(leads)
-    return assign_leads(leads, by=by)
+    return assign_leads(leads, by=by, explain_unmatched=True)
 
 
 def bulk_change(leads, *, changes: dict, by) -> int:
