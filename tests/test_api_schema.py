@@ -29,9 +29,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 SEED = 20261207
 EXAMPLES_PER_OPERATION = 3
-# The one exception to "schema-valid data is accepted": an id of a record that does not exist,
-# or that this user may not use, is a 400 naming the field. No schema can list which ids exist;
-# a 400 with any other message (or one more) still fails.
+# The exceptions to "schema-valid data is accepted", each a 400 naming the field: an id (or
+# currency code) of a record that does not exist or that this user may not use - no schema can
+# list which ids exist - and the one rule between two fields. A 400 with any other message (or
+# one more besides) still fails.
 UNKNOWN_REFERENCE = re.compile(
     r'Invalid pk ".*" - object does not exist\.'
     r"|Select a valid choice\. .*(is not one|That choice is not one) of the available choices\."
