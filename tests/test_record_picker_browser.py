@@ -23,6 +23,8 @@ def test_pick_an_account_with_the_keyboard_in_the_contact_form(live_server, page
     page.locator("#id_last_name").fill("Keyboard")
 
     combobox = page.get_by_role("combobox", name="Account")
+    combobox.click()
+    expect(page.get_by_text("Type at least 2 characters")).to_be_visible()
     combobox.press_sequentially("quas", delay=50)
     listbox = page.get_by_role("listbox")
     option = listbox.get_by_role("option", name=re.compile("Quasar Optics"))

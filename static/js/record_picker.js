@@ -50,10 +50,8 @@
               : ""
           }</div>`,
         item: (item) => `<div>${escapeHtml(item.text)}</div>`,
-        no_results: (data) =>
-          `<div class="no-results">${escapeHtml(
-            data.input.trim().length < min && !narrowing() ? typeMore : noResults,
-          )}</div>`,
+        no_results: () => `<div class="no-results">${escapeHtml(noResults)}</div>`,
+        not_loading: () => `<div class="no-results">${escapeHtml(typeMore)}</div>`,
       },
     });
     if (pickerNarrow && select.form) {
