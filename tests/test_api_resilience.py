@@ -80,3 +80,22 @@ def test_the_public_form_rate_limit_fails_open_when_redis_is_down(db, own_redis,
     assert response.status_code == 302, response.content[:300]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("Web-to-lead rate limit not applied" in m for m in warnings), warnings
+
+
+def test_a_visitor_s_lead_is_taken_when_redis_is_down(db, own_redis, caplog):
+    from sales.leads.public import form_token
+    from sales.models import Lead
+
+    visitor = Client(REMOTE_ADDR="198.18.7.8", raise_request_exception=False)
+    form = visitor.get("/forms/lead/")
+    assert form.status_code == 200
+    stop(own_redis)
+    token = form_token(issued_at=time.time() - 30)
+    data = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@outage.example",
+            "company": "Analytical Engines", "token": token}  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="core.api.throttling"):
+        response = visitor.post("/forms/lead/", data)
+    assert response.status_code == 302, response.content[:300]
+    assert Lead.objects.filter(email="ada@outage.example").count() == 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("single-use token not applied" in m for m in warnings), warnings

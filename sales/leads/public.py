@@ -22,6 +22,7 @@ views only (``xframe_options_exempt``); the rest of the site keeps ``X-Frame-Opt
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
@@ -95,6 +96,27 @@ def over_limit(request) -> bool:
         cache_down("Web-to-lead rate limit", error)
         return False
     return count > limit
+
+
+def first_use(nonce: str) -> bool:
+    """True the first time a form's token is sent. With Redis down the visitor's lead is taken
+    (a double click may then make two leads, which the duplicate check shows) and a warning
+    logged, as the rate limit and the API's throttles do, rather than a 500."""
+    from core.api.throttling import CACHE_ERRORS, cache_down
+
+    try:
+        return bool(cache.add(f"leadform:nonce:{nonce}", 1, timeout=TOKEN_MAX_AGE))
+    except CACHE_ERRORS as error:
+        cache_down("Web-to-lead single-use token", error)
+        return True
+
+
+def forget_use(nonce: str) -> None:
+    """The lead was refused: the visitor may correct the form and send the same token again."""
+    from core.api.throttling import CACHE_ERRORS
+
+    with contextlib.suppress(*CACHE_ERRORS):  # Redis down: first_use let it through, and will
+        cache.delete(f"leadform:nonce:{nonce}")
 
 
 def sales_regions() -> list[str]:
@@ -224,14 +246,14 @@ def lead_form_view(request):
         return _thanks()
     if not form.is_valid():
         return _render(request, form, status=400)
-    if not cache.add(f"leadform:nonce:{token['n']}", 1, timeout=TOKEN_MAX_AGE):
+    if not first_use(token["n"]):
         return _thanks()  # the same form sent twice: one lead
     data = form.lead_data()
     try:
         with transaction.atomic():
             lead_save(data=data, by=None, responded=data["campaign"] is not None)
     except ValidationError as error:
-        cache.delete(f"leadform:nonce:{token['n']}")
+        forget_use(token["n"])
         for field, errors in getattr(error, "message_dict", {None: error.messages}).items():
             form.add_error(field if field in form.fields else None, errors)
         return _render(request, form, status=400)
