@@ -1,4 +1,4 @@
-from .navigation import items_for
+from .navigation import bar_breakpoint, items_for
 
 
 def navigation(request):
@@ -10,5 +10,6 @@ def navigation(request):
         "nav_items": items_for(user.role, "main"),
         "user_menu_items": items_for(user.role, "user"),
         "sales_menu_items": items_for(user.role, "sales"),
+        "nav_expand": bar_breakpoint(user.role),
         "current_path": request.path,
     }

@@ -120,5 +120,16 @@ NAVIGATION = (
 )
 
 
+# A bar of more entries than this (the administrator's 8, a support manager's 6) is too wide for
+# a 1,200-1,399 px window: it opens from 1,400 px (Bootstrap's xxl), smaller bars from 1,200 (xl).
+WIDE_BAR_ENTRIES = 5
+
+
+def bar_breakpoint(role: str) -> str:
+    """The Bootstrap breakpoint from which the role's bar is open (below: the menu button)."""
+    entries = len(items_for(role, "main")) + bool(items_for(role, "sales"))
+    return "xxl" if entries > WIDE_BAR_ENTRIES else "xl"
+
+
 def items_for(role: str, menu: str | None = None) -> list[NavItem]:
     return [item for item in NAVIGATION if role in item.roles and menu in (None, item.menu)]

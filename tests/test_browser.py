@@ -83,3 +83,43 @@ def test_navigation_collapses_on_a_phone(live_server, browser, org, tmp_path):
         expect(page).to_have_url(re.compile(r"/sales/leads/"))
     finally:
         context.close()
+
+
+ROLES = ["admin", "sales_manager", "sales_rep", "support_manager", "support_agent", "marketing"]
+
+
+@pytest.mark.parametrize("width", [1200, 1280, 1366, 1400])
+@pytest.mark.parametrize("role", ROLES)
+def test_top_bar_fits_the_window_for_every_role(live_server, browser, org, tmp_path, role, width):
+    """At 1,200/1,280/1,366/1,400 px every role's bar is no wider than the window and the user
+    menu (with Log out) is on screen, not cut off: the administrator's (8 entries) and a support
+    manager's (6) collapse behind the menu button below 1,400 px, the others below 1,200 px."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        log_in(page, live_server.url, org.by_role()[role].username)
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav).to_be_visible()
+        sizes = page.evaluate(
+            "() => ({bar: document.querySelector('nav.navbar').scrollWidth,"
+            " page: document.documentElement.scrollWidth, window: window.innerWidth})"
+        )
+        assert sizes["bar"] <= sizes["window"], sizes
+        assert sizes["page"] <= sizes["window"], sizes
+        user_menu = nav.get_by_test_id("user-menu")
+        collapsed = nav.get_by_role("button", name="Menu").is_visible()
+        assert collapsed == (role in ("admin", "support_manager") and width < 1400)
+        if collapsed:
+            nav.get_by_role("button", name="Menu").click()
+        expect(user_menu).to_be_visible()
+        box = user_menu.bounding_box()
+        assert box["x"] + box["width"] <= width, box
+        user_menu.click()
+        log_out = page.get_by_role("button", name="Log out")
+        expect(log_out).to_be_visible()
+        box = log_out.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        assert_screenshot(page, tmp_path / f"{role}-{width}.png")
+    finally:
+        context.close()
