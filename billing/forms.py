@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog import money
 from catalog.models import Currency
 
 from .models import Invoice, LedgerEntry, Order
@@ -93,9 +94,8 @@ class LedgerForm(forms.Form):
 
 class InvoiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return (
-            f"{obj.number} · due {obj.due_on:%d %b %Y} · owes {obj.outstanding:,.2f} {obj.currency}"
-        )
+        due = formats.date_format(obj.due_on)
+        return f"{obj.number} · due {due} · owes {money.display(obj.outstanding, obj.currency)}"
 
 
 class PaymentForm(LedgerForm):

@@ -5,6 +5,7 @@ import re
 
 from django.db.models import Q
 
+from catalog import money
 from core import search
 
 from .models import Order
@@ -29,7 +30,9 @@ class OrderSearch(search.Provider):
         return [Q(number=f"SO-{int(match.group(1)):06d}")]
 
     def describe(self, obj):
-        return f"{obj.account} · {obj.total:,.2f} {obj.currency} · {obj.get_status_display()}"
+        return (
+            f"{obj.account} · {money.display(obj.total, obj.currency)} · {obj.get_status_display()}"
+        )
 
 
 search.register(OrderSearch())

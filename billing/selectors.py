@@ -15,6 +15,8 @@ from django.db.models import Count, DecimalField, F, Min, OuterRef, Subquery, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog import money
+
 from .filters import overdue_q
 from .models import Invoice, LedgerEntry
 
@@ -143,5 +145,5 @@ def format_balances(rows: list[CurrencySummary]) -> str | None:
     """ "1,234.50 EUR · 80.00 USD" (non-zero balances), "0" when settled, None when empty."""
     if not rows:
         return None
-    parts = [f"{r.balance:,.2f} {r.currency}" for r in rows if r.balance]
+    parts = [money.display(r.balance, r.currency) for r in rows if r.balance]
     return " · ".join(parts) or "0"

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts import timeline
 from accounts.models import TimelineEntry
+from catalog import money
 from catalog.money import quantize
 
 from . import ledger
@@ -71,7 +72,7 @@ def order_from_quote(*, quote, by) -> Order:
         timeline.record(
             subject=order,
             kind="order",
-            title=f"Order {order.number} placed: {order.total:,.2f} {order.currency}",
+            title=f"Order {order.number} placed: {money.display(order.total, order.currency)}",
             summary=f"From quote {locked.number} v{locked.version}",
             account=account_id,
             actor=by if getattr(by, "is_authenticated", False) else None,
@@ -141,7 +142,8 @@ def _create_invoice(
     ledger.post([ledger.entry_for_invoice(invoice, by=_actor(by))])
     _record(
         invoice,
-        title=f"Invoice {invoice.number} issued: {total:,.2f} {currency}, due {due_on:%d %b %Y}",
+        title=f"Invoice {invoice.number} issued: {money.display(total, currency)}, "
+        f"due {formats.date_format(due_on)}",
         on=issued_on,
         account_id=account.pk,
         by=by,
@@ -261,8 +263,8 @@ def _settle_against(invoice, *, account, currency, amount, field: str, rest: str
     if amount > invoice.outstanding:
         raise ValidationError(
             {
-                "amount": f"Invoice {invoice.number} still owes only {invoice.outstanding} "
-                f"{invoice.currency}: {rest}"
+                "amount": f"Invoice {invoice.number} still owes only "
+                f"{money.display(invoice.outstanding, invoice.currency)}: {rest}"
             }
         )
     setattr(invoice, field, getattr(invoice, field) + amount)

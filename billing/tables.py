@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 
+from catalog import money
 from core.tables import RecordTable
 
 from .models import Invoice, Order
@@ -16,8 +17,9 @@ class MoneyColumn(tables.Column):
         super().__init__(*args, attrs=attrs, **kwargs)
 
     def render(self, value, record):
-        return format_html("{} <small class='text-secondary'>{}</small>", f"{value:,.2f}",
-                           getattr(record, self.currency))  # fmt: skip
+        currency = getattr(record, self.currency)
+        return format_html("{} <small class='text-secondary'>{}</small>",
+                           money.display_amount(value, currency), currency)  # fmt: skip
 
 
 class OrderTable(RecordTable):
@@ -52,7 +54,8 @@ class InvoiceTable(RecordTable):
         if record.outstanding <= 0:
             return "—"
         return format_html("{} <small class='text-secondary'>{}</small>",
-                           f"{record.outstanding:,.2f}", record.currency)  # fmt: skip
+                           money.display_amount(record.outstanding, record.currency),
+                           record.currency)  # fmt: skip
 
 
 def days_overdue(invoice) -> int:

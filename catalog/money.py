@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models.signals import post_delete, post_save
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from .models import Currency, ExchangeRate
 
@@ -152,13 +152,25 @@ def convert(amount, from_code: str, to_code: str, on: datetime.date | None = Non
 
 
 def display(amount, currency, units: int | None = None) -> str:
-    """``5,945.00 USD`` - an amount as pages show it (rounded like everywhere else).
-    ``currency`` is a code or a ``Currency`` (whose minor unit then costs no query)."""
-    if amount is None:
+    """``5,945.00 USD`` - an amount as pages, e-mails, notifications and the quote PDF show it:
+    rounded like everywhere else, in the active language's separators (``5.945,00 USD`` in
+    Italian), the code after the number. ``currency`` is a code or a ``Currency`` (whose minor
+    unit then costs no query). The one money format: templates use ``{{ x|money:currency }}``
+    (catalog/templatetags/money.py); CSV exports keep plain dot decimals (core/export.py)."""
+    if amount is None or amount == "":
+        return ""
+    code = getattr(currency, "code", currency)
+    return f"{display_amount(amount, currency, units)} {code}"
+
+
+def display_amount(amount, currency=None, units: int | None = None) -> str:
+    """The number of :func:`display` alone (``5,945.00``), for a column whose header names the
+    currency. Without a currency it has 2 decimals."""
+    if amount is None or amount == "":
         return ""
     code = getattr(currency, "code", currency)
     if units is None:
         units = getattr(currency, "minor_units", None)
     value = quantize(amount, code, units=units)
     places = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
-    return f"{value:,.{places}f} {code}"
+    return formats.number_format(value, places, use_l10n=True, force_grouping=True)

@@ -21,7 +21,7 @@ class ProductTable(RecordTable):
         order_by = ("name",)
 
     def render_unit_price(self, value, record):
-        return f"{value:,} {record.currency_id}"
+        return money.display(value, record.currency_id)
 
 
 class PriceBookTable(RecordTable):

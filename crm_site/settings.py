@@ -166,6 +166,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="Europe/Rome")
 USE_I18N = True
 USE_TZ = True
+# One date/time format per language (crm_site/formats/<lang>/formats.py, then Django's); money
+# goes through catalog.money.display. No USE_THOUSAND_SEPARATOR: it would also group ids and
+# form values ("1,234" in a URL); amounts are grouped by the money helpers instead.
+FORMAT_MODULE_PATH = "crm_site.formats"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -81,7 +81,7 @@ def test_account_form_saves_every_section_through_the_service(client, org):
     assert TimelineEntry.objects.filter(account=account, title="Account created").exists()
 
     page = text(client.get(account.get_absolute_url()))
-    for shown in ("Genova", "La Spezia", "EUR 1,200,000", "shipyard", "Via Dante 1"):
+    for shown in ("Genova", "La Spezia", "1,200,000.50 EUR", "shipyard", "Via Dante 1"):
         assert shown in page
 
 

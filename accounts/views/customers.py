@@ -66,9 +66,9 @@ def _rows(obj, names):
 def _money(obj):
     if obj.annual_revenue is None:
         return None
-    from django.contrib.humanize.templatetags.humanize import intcomma
+    from catalog import money
 
-    return f"{obj.currency} {intcomma(int(obj.annual_revenue))}"
+    return money.display(obj.annual_revenue, obj.currency)
 
 
 def _sections(obj, spec):

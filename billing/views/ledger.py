@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from accounts.models import Account
+from catalog import money
 
 from .. import selectors, services
 from ..access import can_post, check_ledger
@@ -117,7 +118,7 @@ def payment_add(request, pk):
 
     return _action(
         request, pk, form_class=PaymentForm, title="Record a payment", perform=perform,
-        success=lambda p: f"Payment of {p.amount} {p.currency} recorded.",
+        success=lambda p: f"Payment of {money.display(p.amount, p.currency)} recorded.",
     )  # fmt: skip
 
 
@@ -131,7 +132,8 @@ def credit_note_add(request, pk):
 
     return _action(
         request, pk, form_class=CreditNoteForm, title="Issue a credit note", perform=perform,
-        success=lambda n: f"Credit note {n.number} of {n.amount} {n.currency} issued.",
+        success=lambda n: (
+            f"Credit note {n.number} of {money.display(n.amount, n.currency)} issued."),
     )  # fmt: skip
 
 
@@ -146,5 +148,5 @@ def invoice_add(request, pk):
 
     return _action(
         request, pk, form_class=ManualInvoiceForm, title="New invoice", perform=perform,
-        success=lambda i: f"Invoice {i.number} of {i.total} {i.currency} issued.",
+        success=lambda i: f"Invoice {i.number} of {money.display(i.total, i.currency)} issued.",
     )  # fmt: skip

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts import services as customers
 from accounts.models import Account, Activity, Contact
@@ -80,7 +80,7 @@ def contact_data(lead: Lead, account: Account, owner, team) -> dict:
 
 def _check(lead: Lead) -> None:
     if lead.converted_at is not None:
-        when = timezone.localtime(lead.converted_at).strftime("%Y-%m-%d %H:%M")
+        when = formats.date_format(timezone.localtime(lead.converted_at), "DATETIME_FORMAT")
         who = f" by {lead.converted_by}" if lead.converted_by_id else ""
         raise AlreadyConverted(
             f"This lead was already converted on {when}{who}. Nothing was created again.",

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Activity, Contact
 from accounts.services import activity_save, duplicate_accounts
+from catalog import money
 from core import access
 from core.access import Action
 from core.views.generic import BulkEditView, ObjectEditView, RecordViews, safe_return_url
@@ -91,9 +92,7 @@ def _rows(obj, names):
             value = formats.date_format(timezone.localtime(raw), "SHORT_DATETIME_FORMAT")
         elif name == "budget":
             currency = obj.budget_currency or settings.CRM_BASE_CURRENCY
-            value = (
-                f"{currency} {formats.number_format(raw, 2, use_l10n=True, force_grouping=True)}"
-            )
+            value = money.display(raw, currency)
         rows.append((field.verbose_name, value))
     return rows
 

@@ -2,6 +2,7 @@
 
 from django.db.models.functions import Lower
 
+from catalog import money
 from core import search
 
 from ..models import Opportunity
@@ -22,6 +23,6 @@ class OpportunitySearch(search.Provider):
         parts = (
             obj.account.name if obj.account_id else "",
             obj.stage.name,
-            f"{obj.amount:,.0f} {obj.currency}",
+            money.display(obj.amount, obj.currency),
         )
         return " · ".join(p for p in parts if p)

@@ -23,7 +23,9 @@ PANEL_ROWS = 6
 
 
 def money_text(amount, currency) -> str:
-    return f"{amount:,.2f} {currency}"
+    from catalog import money
+
+    return money.display(amount, currency)
 
 
 def snapshot(opp: Opportunity) -> dict:

@@ -5,6 +5,7 @@ import re
 
 from django.db.models import Q
 
+from catalog import money
 from core import search
 
 from ..models import Quote
@@ -34,7 +35,7 @@ class QuoteSearch(search.Provider):
 
     def describe(self, obj):
         parts = (obj.get_status_display(), obj.account.name if obj.account_id else "",
-                 f"{obj.total} {obj.currency}")  # fmt: skip
+                 money.display(obj.total, obj.currency))  # fmt: skip
         return " · ".join(v for v in parts if v)
 
 

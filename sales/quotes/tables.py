@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from catalog import money
 from core.tables import RecordTable
 
 from ..models import Quote
@@ -48,4 +49,4 @@ class QuoteTable(RecordTable):
         return status_badge(record)
 
     def render_total(self, record):
-        return f"{record.total:,} {record.currency}"
+        return money.display(record.total, record.currency)

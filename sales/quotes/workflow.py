@@ -117,7 +117,7 @@ def request_approval(*, quote: Quote, by) -> QuoteApproval:
         )
         subject = (
             f"Approval needed: quote {quote} ({quote.max_discount_percent} % discount, "
-            f"{quote.total} {quote.currency})"
+            f"{money.display(quote.total, quote.currency)})"
         )
         body = (
             f"{by} asks for approval of a {quote.max_discount_percent} % discount on quote "
@@ -203,7 +203,7 @@ def send_quote(*, quote: Quote, by) -> Quote:
         events.record("quote.sent", {"quote_id": quote.pk})
         record_timeline(
             quote,
-            f"Quote {quote} sent to {quote.contact}: {quote.total} {quote.currency}",
+            f"Quote {quote} sent to {quote.contact}: {money.display(quote.total, quote.currency)}",
             by=by,
         )
     return quote
@@ -341,13 +341,14 @@ def accept_quote(*, quote: Quote, name: str) -> tuple[Quote, object]:
         order = order_from_quote(quote=quote, by=quote.owner)
         record_timeline(
             quote,
-            f"Quote {quote} accepted by {name}: {quote.total} {quote.currency}",
+            f"Quote {quote} accepted by {name}: {money.display(quote.total, quote.currency)}",
             summary=f"Order {order.number}",
         )
         notify(
             quote.owner,
             f"Quote {quote} accepted by {name}",
-            f"{name} accepted quote {quote} “{quote.title}” ({quote.total} {quote.currency}). "
+            f"{name} accepted quote {quote} “{quote.title}” "
+            f"({money.display(quote.total, quote.currency)}). "
             f"The deal is won and order {order.number} was created.",
             quote.get_absolute_url(),
         )
