@@ -45,7 +45,6 @@ def document_context(quote: Quote) -> dict:
         "rows": list(zip(lines, result.lines, strict=True)),
         "totals": result,
         "rounding_note": totals.rounding_note(result.units),
-        "money_format": f"{result.units}g",  # floatformat: the minor unit, grouped thousands
         "seller": seller_name(),
     }
 
