@@ -1,3 +1,6 @@
+import datetime
+
+from django.db import models
 from django.http import QueryDict
 from rest_framework import serializers
 
@@ -66,12 +69,30 @@ class StrictTypes:
         return super().to_internal_value(data)
 
 
+class DateTimeField(serializers.DateTimeField):
+    """Times in the CRM's time zone, but in UTC where that zone's offset was not a whole number
+    of minutes (local mean time: Europe/Rome was +00:49:56 before 1893), which RFC 3339 — the
+    schema's date-time — cannot write."""
+
+    def enforce_timezone(self, value):
+        value = super().enforce_timezone(value)
+        offset = value.utcoffset() if isinstance(value, datetime.datetime) else None
+        if offset is not None and offset.seconds % 60:
+            return value.astimezone(datetime.UTC)
+        return value
+
+
 class RecordSerializer(StrictTypes, serializers.ModelSerializer):
     """Owner/team writes obey the same rule as the forms (``core.assignment``).
 
     The owner and team fields are the ones the model's access policy names (``assignee`` and
     ``queue`` for tickets).
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     def get_fields(self):
         fields = super().get_fields()
