@@ -112,6 +112,9 @@ def test_top_bar_fits_the_window_for_every_role(live_server, browser, org, tmp_p
         assert collapsed == (role in ("admin", "support_manager") and width < 1400)
         if collapsed:
             nav.get_by_role("button", name="Menu").click()
+            # Bootstrap's collapse animates ("collapsing") before it is "show": a click on the
+            # user menu during the animation would be lost.
+            expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
         expect(user_menu).to_be_visible()
         box = user_menu.bounding_box()
         assert box["x"] + box["width"] <= width, box
