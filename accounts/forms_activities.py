@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,14 +37,37 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+class WallClockDateTimeField(forms.DateTimeField):
+    """A time as the person's clock shows it, in the CRM's time zone. Django's field refuses the
+    hour the clocks change ("may be ambiguous or may not exist"), which a person logging a call
+    at 02:30 that night could not correct: 02:30 on the night they go back is taken as the first
+    02:30; on the night they go forward, as the instant an unchanged clock would call 02:30
+    (03:30 on the new time)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+        naive = BaseTemporalField.to_python(self, value)
+        return timezone.make_aware(naive)
+
+
 class _ActivityFields(forms.ModelForm):
     """What the full and the quick form share: sane widgets and the cross-field checks."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "starts_at" in self.fields:
-            self.fields["starts_at"].widget = DateTimeLocalInput()
-            self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            model_field = self.fields["starts_at"]
+            self.fields["starts_at"] = WallClockDateTimeField(
+                required=model_field.required,
+                label=model_field.label,
+                help_text=model_field.help_text,
+                widget=DateTimeLocalInput(),
+                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+            )
         if "duration_minutes" in self.fields:
             self.fields["duration_minutes"].max_value = MAX_DURATION
             self.fields["duration_minutes"].widget.attrs.update(min=0, max=MAX_DURATION, step=5)

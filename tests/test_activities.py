@@ -172,6 +172,27 @@ def test_create_edit_and_delete_through_the_forms(org, records):
     assert not TimelineEntry.objects.filter(pk=entry.pk).exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "instant"),
+    [
+        # The clocks go back: 02:30 happens twice; the first one (still summer time, +02:00).
+        ("2027-10-31T02:30", datetime(2027, 10, 31, 0, 30, tzinfo=ZoneInfo("UTC"))),
+        # The clocks go forward: there is no 02:30; the instant an unchanged clock calls 02:30.
+        ("2027-03-28T02:30", datetime(2027, 3, 28, 1, 30, tzinfo=ZoneInfo("UTC"))),
+    ],
+)
+def test_a_time_in_the_hour_the_clocks_change_is_taken(org, records, typed, instant):
+    """Found by running the suite at 02:30 on the DST night: the quick-log card prefills "now",
+    and Django's field refused it as ambiguous, with no way for the person to correct it."""
+    response = client_for(org.rep).post(
+        reverse("accounts:activity_quick_add"),
+        {"kind": "call", "subject": "Night shift", "starts_at": typed, "done": "on",
+         "assigned_to": org.rep.pk, "account": records.account.pk},
+    )  # fmt: skip
+    assert response.status_code in (200, 302), response.content.decode()[:2000]
+    assert Activity.objects.get(subject="Night shift").starts_at == instant
+
+
 def test_meeting_without_a_time_is_refused(org, records):
     response = client_for(org.rep).post(
         "/activities/add/", {"kind": "meeting", "subject": "When?", "assigned_to": org.rep.pk}
