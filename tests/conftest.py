@@ -36,6 +36,9 @@ def pytest_configure(config):
     broker = f"{base}/{1 + _worker_index()}"
     celery_app.conf.broker_url = broker
     settings.CELERY_BROKER_URL = broker
+    # And its own cache database: each worker's test database numbers users from 1, so a shared
+    # cache mixed their throttle counters (and one worker's cache.clear() emptied the other's).
+    settings.CACHES["default"]["LOCATION"] = f"{base}/{8 + _worker_index()}"
 
 
 def clock_start():
