@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from catalog import money
 from catalog.models import Currency
 
-from .models import Invoice, LedgerEntry, Order
+from .models import Invoice
+from .selectors import account_currencies
 
 AMOUNT = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -23,24 +24,6 @@ def currency_field(initial: str):
     if codes:
         return forms.ChoiceField(choices=[(c, c) for c in sorted(codes)], initial=initial)
     return forms.CharField(max_length=3, min_length=3, initial=initial)
-
-
-def currencies_used(account) -> list[str]:
-    """The currencies the account's ledger and orders are in, the latest document's first;
-    the account's own ``currency`` field only when it has no document yet (it may be a
-    default nobody chose: the documents say what the customer really pays in)."""
-    entries = LedgerEntry.objects.filter(account=account)
-    orders = Order.objects.filter(account=account)
-    latest = [
-        entries.order_by("-booked_on", "-id").values_list("currency", flat=True).first(),
-        orders.order_by("-ordered_on", "-id").values_list("currency", flat=True).first(),
-    ]
-    every = [
-        *entries.order_by().values_list("currency", flat=True).distinct(),
-        *orders.order_by().values_list("currency", flat=True).distinct(),
-    ]
-    used = list(dict.fromkeys(code for code in [*latest, *every] if code))
-    return used or [account.currency]
 
 
 class LedgerForm(forms.Form):
@@ -59,7 +42,7 @@ class LedgerForm(forms.Form):
         """The currency: the invoice's, else the one the account's documents are in; a
         currency the account has never used needs a tick in ``confirm_currency`` (a payment
         in the wrong one shows as a stray balance of that currency)."""
-        self.used_currencies = currencies_used(self.account)
+        self.used_currencies = account_currencies(self.account)
         self.fields["currency"] = currency_field(
             invoice.currency if invoice else self.used_currencies[0]
         )

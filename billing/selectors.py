@@ -11,14 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Min, OuterRef, Subquery, Sum, Value, Window
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog import money
 
 from .filters import overdue_q
-from .models import Invoice, LedgerEntry
+from .models import Invoice, LedgerEntry, Order
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Value(Decimal(0), output_field=MONEY)
@@ -147,3 +158,18 @@ def format_balances(rows: list[CurrencySummary]) -> str | None:
         return None
     parts = [money.display(r.balance, r.currency) for r in rows if r.balance]
     return " · ".join(parts) or "0"
+
+
+def account_currencies(account) -> list[str]:
+    """The currencies the account's ledger and orders are in, the most recently used first;
+    the account's own ``currency`` only when it has no document yet (it may be a default nobody
+    chose: the documents say what the customer really pays in). One query per table."""
+    last_used = {}
+    for queryset, day in ((LedgerEntry.objects, "booked_on"), (Order.objects, "ordered_on")):
+        rows = queryset.filter(account=account).values("currency").annotate(last=Max(day))
+        for row in rows.order_by():
+            code, last = row["currency"], row["last"]
+            if code and (code not in last_used or last > last_used[code]):
+                last_used[code] = last
+    used = sorted(last_used, key=lambda code: last_used[code], reverse=True)
+    return used or [account.currency]
