@@ -13,8 +13,15 @@ PICK_ROWS = 20
 _MAX_ID_DIGITS = 18  # a bigint id has at most 19 digits; 18 never overflows
 
 
+def record_id(value) -> int | None:
+    """``value`` (a query parameter, a posted field) as a record id, or None when it cannot be
+    one: not digits, or too long for a bigint. The one check for ids that come from outside."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and len(text) <= _MAX_ID_DIGITS else None
+
+
 def _record_ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit() and len(str(v)) <= _MAX_ID_DIGITS]
+    return [pk for pk in map(record_id, values) if pk is not None]
 
 
 def pickable(model, user):

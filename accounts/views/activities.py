@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import access
 from core.access import Action
+from core.forms import record_id
 from core.views.generic import RecordViews, safe_return_url
 
 from ..forms_activities import (
@@ -188,10 +189,8 @@ def _customer_from(source):
     from ..models import Account, Contact
 
     def _get(queryset, value):
-        value = (value or "").strip()
-        if not value.isdigit() or len(value) > 18:
-            return None
-        return queryset.filter(pk=value).first()
+        pk = record_id(value)
+        return None if pk is None else queryset.filter(pk=pk).first()
 
     contact = _get(Contact.objects.select_related("account"), source.get("contact"))
     account = _get(Account.objects.all(), source.get("account"))

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core import search
-from core.forms import PICK_ROWS
+from core.forms import PICK_ROWS, record_id
 
 
 def _results(request, per_group):
@@ -47,9 +47,9 @@ def pick(request, kind):
         raise Http404
     narrowed = False
     for name in provider.narrowed_by:
-        value = (request.GET.get(name) or "").strip()
-        if value.isdigit() and len(value) <= 18:
-            queryset = queryset.filter(**{f"{name}_id": int(value)})
+        pk = record_id(request.GET.get(name))
+        if pk is not None:
+            queryset = queryset.filter(**{f"{name}_id": pk})
             narrowed = True
     query = search.parse(request.GET.get("q"))
     rows = []

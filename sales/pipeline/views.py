@@ -21,6 +21,7 @@ from accounts.models import Activity
 from accounts.services import activity_save
 from core import access
 from core.access import Action
+from core.forms import record_id
 from core.views.generic import ObjectEditView, RecordViews, safe_return_url
 
 from ..models import Opportunity, Quote
@@ -101,9 +102,9 @@ class OpportunityViews(RecordViews):
     def initial_for_create(cls, request) -> dict:
         initial = super().initial_for_create(request)
         for name in ("account", "contact"):
-            value = request.GET.get(name, "")
-            if value.isdigit() and len(value) < 19:
-                initial[name] = value
+            pk = record_id(request.GET.get(name))
+            if pk is not None:
+                initial[name] = pk
         return initial
 
     @classmethod
